@@ -1,0 +1,86 @@
+"""``glutesense analyze INPUT... --protocol P --out DIR``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from glutesense.cli.errors import UsageError
+from glutesense.cli.progress import track
+from glutesense.io import InputError, load_recording, parse_map
+from glutesense.records import Recording
+from glutesense.roles import Protocol
+
+
+def add_input_args(p: argparse.ArgumentParser) -> None:
+    """Options shared by every command that reads recordings."""
+    p.add_argument("--fs", type=float, metavar="HZ", help="sample rate of a CSV without a time_s column")
+    p.add_argument("--map", metavar="ROLE=NAME[,...]", help="map file columns/signals to roles, "
+                   "e.g. glute_max_l=ch1,hamstring_l=ch2")
+    p.add_argument("--emg-unit", choices=["uV", "mV", "V"], help="unit of EMG columns in a CSV (default uV)")
+    p.add_argument("--events", metavar="FILE", help="events table (TSV/CSV: onset, duration, trial_type)")
+
+
+def add_analysis_args(p: argparse.ArgumentParser) -> None:
+    from glutesense.detect import DETECTORS
+
+    p.add_argument("--protocol", required=True, choices=[x.value for x in Protocol], help="the test performed")
+    p.add_argument("--detector", default="default", choices=sorted(DETECTORS), help="onset detector")
+
+
+def add_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="session (.gses), EDF+/BDF+ or CSV file")
+    add_analysis_args(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    add_input_args(p)
+    p.set_defaults(run=run)
+
+
+def load(path: str, args: argparse.Namespace) -> Recording:
+    """Load one input with the shared options; bad input becomes a UsageError."""
+    try:
+        mapping = parse_map(getattr(args, "map", None))
+        return load_recording(
+            path,
+            fs_hz=getattr(args, "fs", None),
+            mapping=mapping,
+            emg_unit=getattr(args, "emg_unit", None),
+            events_path=getattr(args, "events", None),
+        )
+    except InputError as e:
+        raise UsageError(str(e)) from None
+    except ValueError as e:
+        raise UsageError(f"{path}: {e}") from None
+
+
+def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> object:
+    """Analyze ``rec`` and write every output into ``out_dir``; returns the result."""
+    from glutesense.analysis import AnalysisError, analyze
+    from glutesense.report import write_outputs
+
+    try:
+        result = analyze(rec, protocol, detector=detector)
+    except AnalysisError as e:
+        raise UsageError(f"{rec.source}: {e}") from None
+    write_outputs(result, rec, out_dir)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    from glutesense.report.verdict import verdict_lines
+
+    protocol = Protocol(args.protocol)
+    out = Path(args.out)
+    inputs = list(args.inputs)
+    for path in inputs:  # fail fast, before any work, on a missing file
+        if not Path(path).exists():
+            raise UsageError(f"{path}: no such file")
+    multi = len(inputs) > 1
+    for path in track(inputs, "analyzing", total=len(inputs)):
+        rec = load(path, args)
+        target = out / Path(path).stem if multi else out
+        result = analyze_to(rec, protocol, args.detector, target)
+        print(f"{path}: report {target / 'report.html'}")
+        for line in verdict_lines(result):
+            print(f"  {line}")
+    return 0

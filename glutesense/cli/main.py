@@ -1,0 +1,100 @@
+"""``glutesense`` command line: parser, dispatch and exit codes.
+
+Exit status: 0 on success, 2 for bad usage or unreadable input (one line
+naming the file and the problem), 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from glutesense import __version__
+from glutesense.cli import cmd_analyze, cmd_demo, cmd_export, cmd_record, cmd_replay, cmd_scan
+from glutesense.cli.errors import UsageError
+
+_FMT = argparse.RawDescriptionHelpFormatter
+
+_COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {
+    "scan": (
+        "list nearby supported sensors (and the virtual one)",
+        "examples:\n  glutesense scan\n  glutesense scan --timeout 10",
+        cmd_scan.add_args,
+    ),
+    "record": (
+        "guided live test -> session file",
+        "examples:\n"
+        "  glutesense record --device sim --protocol bridge --reps 6 --subject S01 --out s01.gses\n"
+        "  glutesense record --device AA:BB:CC:DD:EE:FF --protocol single-leg-stand --side left "
+        "--subject S01 --out s01_sls.gses\n"
+        "  glutesense record --device GluteSense-1 --map glute_max_l=emg0,hamstring_l=emg1 --out a.gses",
+        cmd_record.add_args,
+    ),
+    "replay": (
+        "re-run a session through the live pipeline",
+        "examples:\n  glutesense replay s01.gses\n  glutesense replay s01.gses --realtime --out s01_report",
+        cmd_replay.add_args,
+    ),
+    "analyze": (
+        "activation timing of a session, EDF+/BDF+ or CSV file -> tables and report",
+        "examples:\n"
+        "  glutesense analyze s01.gses --protocol bridge --out s01_report\n"
+        "  glutesense analyze test.csv --protocol bridge --out out/\n"
+        "  glutesense analyze raw.csv --fs 1000 --map glute_max_l=ch1,hamstring_l=ch2 --emg-unit mV "
+        "--protocol bridge --out out/\n"
+        "  glutesense analyze a.edf b.edf --protocol single-leg-stand --out batch/",
+        cmd_analyze.add_args,
+    ),
+    "export": (
+        "convert a session to EDF+/BDF+/CSV/Parquet",
+        "examples:\n  glutesense export s01.gses --to edf s01.edf\n  glutesense export s01.gses --to csv s01.csv",
+        cmd_export.add_args,
+    ),
+    "demo": (
+        "virtual sensor -> recorded session -> report",
+        "examples:\n  glutesense demo\n  glutesense demo --pattern glute-late --lag-ms 120 --out demo_out\n"
+        "  glutesense demo --realtime",
+        cmd_demo.add_args,
+    ),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="glutesense",
+        description="Do your glutes actually switch on? EMG activation timing for the glute bridge "
+        "and the single-leg stand.",
+        epilog="examples:\n  glutesense demo\n  glutesense analyze session.gses --protocol bridge --out report/\n"
+        "Run 'glutesense COMMAND --help' for a command's options.",
+        formatter_class=_FMT,
+    )
+    parser.add_argument("--version", action="version", version=f"glutesense {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (help_text, examples, add_args) in _COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=examples, formatter_class=_FMT)
+        add_args(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as e:
+        print(f"glutesense {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"glutesense {args.command}: interrupted", file=sys.stderr)
+        return 1
+    except Exception as e:  # the last line of defence: one line, no traceback
+        print(f"glutesense {args.command}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        if os.environ.get("GLUTESENSE_DEBUG"):
+            raise
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

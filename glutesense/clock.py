@@ -1,0 +1,109 @@
+"""Clock reconstruction: from packet counters and device clocks to session time.
+
+Pure functions over arrays.  The order of work is fixed: counters first (a
+lost packet leaves a hole of its samples, never absorbed by a fit), then a
+fit of device time to host receive time.
+
+Host receive stamps are the true send time plus a non-negative, jittery link
+latency, so the device-to-host map is fitted to the *lower envelope* of
+``t_rx - t_device``: a robust slope (drift) and the low quantile of the
+residuals as the offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+MAX_DRIFT_PPM = 1000.0
+
+
+def unwrap_counter(values: npt.ArrayLike, modulus: int) -> IntArray:
+    """Unwrap a wrapping counter into a monotonic int64 sequence.
+
+    A step of ``d`` (mod ``modulus``) is taken as forward when
+    ``d < modulus // 2``; larger steps are taken as going backwards (a
+    duplicate or reordered packet) and keep their negative sign.
+
+    Examples
+    --------
+    >>> unwrap_counter([65534, 65535, 0, 1], 65536).tolist()
+    [65534, 65535, 65536, 65537]
+    """
+    v = np.asarray(values, dtype=np.int64)
+    if v.size == 0:
+        return v
+    d = np.diff(v) % modulus
+    d = np.where(d >= modulus // 2, d - modulus, d)
+    return np.concatenate(([v[0]], v[0] + np.cumsum(d)))
+
+
+@dataclass(frozen=True)
+class ClockFit:
+    """``t_host_s = offset_s + (1 + drift_ppm * 1e-6) * t_device_s``.
+
+    ``residual_ms`` is the median latency above the fitted lower envelope, a
+    measure of how tightly host stamps follow the device clock.
+    """
+
+    offset_s: float
+    drift_ppm: float
+    residual_ms: float
+    n_points: int
+
+    @property
+    def scale(self) -> float:
+        return 1.0 + self.drift_ppm * 1e-6
+
+    def to_host(self, t_device_s: npt.ArrayLike) -> FloatArray:
+        return self.offset_s + self.scale * np.asarray(t_device_s, dtype=np.float64)
+
+
+def fit_device_to_host(t_device_s: npt.ArrayLike, t_host_s: npt.ArrayLike, *, low_quantile: float = 0.02) -> ClockFit:
+    """Fit the lower envelope of host receive time against device time.
+
+    Parameters
+    ----------
+    t_device_s : array, shape (n,)
+        Device time at which each packet was complete (its last sample), s.
+    t_host_s : array, shape (n,)
+        Host receive time of each packet, s.
+    low_quantile : float
+        Quantile of ``t_host - t_device`` taken as the zero-latency offset.
+    """
+    td = np.asarray(t_device_s, dtype=np.float64)
+    th = np.asarray(t_host_s, dtype=np.float64)
+    if td.size == 0:
+        raise ValueError("no packets to fit a clock to")
+    lat = th - td
+    drift_ppm = 0.0
+    if td.size >= 40 and np.ptp(td) > 5.0:
+        # Lower envelope: the least latency in each of n windows, then the
+        # median of pairwise slopes between window minima (Theil-Sen).
+        n_win = int(min(40, td.size // 5))
+        edges = np.linspace(td.min(), td.max(), n_win + 1)
+        which = np.clip(np.searchsorted(edges, td, side="right") - 1, 0, n_win - 1)
+        xs, ys = [], []
+        for w in range(n_win):
+            sel = np.flatnonzero(which == w)
+            if sel.size:
+                k = sel[np.argmin(lat[sel])]
+                xs.append(td[k])
+                ys.append(lat[k])
+        x, y = np.asarray(xs), np.asarray(ys)
+        i, j = np.triu_indices(x.size, k=1)
+        dx = x[j] - x[i]
+        ok = dx > 0.5
+        if np.any(ok):
+            slope = float(np.median((y[j][ok] - y[i][ok]) / dx[ok]))
+            if abs(slope) * 1e6 <= MAX_DRIFT_PPM:
+                drift_ppm = slope * 1e6
+    detrended = lat - drift_ppm * 1e-6 * td
+    offset = float(np.quantile(detrended, low_quantile))
+    residual_ms = float(np.median(detrended - offset) * 1e3)
+    return ClockFit(offset, drift_ppm, residual_ms, int(td.size))

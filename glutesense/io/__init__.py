@@ -1,0 +1,51 @@
+"""Inputs of ``analyze``: native sessions, EDF+/BDF+ and CSV, chosen by content and suffix."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from glutesense.io.common import InputError, parse_map
+from glutesense.io.csv_import import read_csv
+from glutesense.io.native import read_native
+from glutesense.records import Recording
+from glutesense.roles import Role
+from glutesense.session import is_session_file
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+EDF_SUFFIXES = (".edf", ".bdf")
+
+
+def load_recording(
+    path: str | Path,
+    *,
+    fs_hz: float | None = None,
+    mapping: Mapping[Role, str] | None = None,
+    emg_unit: str | None = None,
+    events_path: str | Path | None = None,
+) -> Recording:
+    """Open any supported input as a :class:`Recording`.
+
+    Raises
+    ------
+    InputError
+        With a one-line message naming the file and the problem.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: no such file")
+    if p.is_dir():
+        raise InputError(f"{p}: is a folder, not a recording")
+    if is_session_file(p):
+        return read_native(p)
+    suffix = p.suffix.lower()
+    if suffix in EDF_SUFFIXES:
+        from glutesense.io.edf import read_edf
+
+        return read_edf(p, mapping=mapping, events_path=events_path)
+    if suffix in CSV_SUFFIXES:
+        return read_csv(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events_path=events_path)
+    raise InputError(f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf or .csv)")
+
+
+__all__ = ["InputError", "load_recording", "parse_map", "read_csv", "read_native"]

@@ -1,0 +1,111 @@
+"""CSV import: one row per sample, a ``time_s`` column (or ``--fs``), one column per channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from glutesense.io.common import InputError, assign_roles, read_events_table, split_unit, unit_factor
+from glutesense.records import Event, FloatArray, Recording, Stream
+from glutesense.roles import EMG_ROLES, IMU_ROLES, Role, SignalKind
+
+_TIME_COLUMNS = {"time_s": 1.0, "t_s": 1.0, "time": 1.0, "t": 1.0, "seconds": 1.0, "timestamp_s": 1.0,
+                 "time_ms": 1e-3, "t_ms": 1e-3, "timestamp_ms": 1e-3, "time_us": 1e-6}
+
+
+def read_csv(
+    path: str | Path,
+    *,
+    fs_hz: float | None = None,
+    mapping: Mapping[Role, str] | None = None,
+    emg_unit: str | None = None,
+    events_path: str | Path | None = None,
+) -> Recording:
+    """Import a CSV recording.
+
+    Parameters
+    ----------
+    path : path
+        CSV file (comma, semicolon or tab separated).
+    fs_hz : float, optional
+        Sample rate; required when there is no time column.
+    mapping : mapping Role -> column name, optional
+        Explicit role mapping (``--map``); other columns are matched by name.
+    emg_unit : {"uV", "mV", "V"}, optional
+        Unit of EMG columns (default µV, or the unit written in the header).
+    events_path : path, optional
+        Events table; default ``NAME_events.tsv`` beside the file if present.
+    """
+    import pandas as pd  # I/O edge
+
+    p = Path(path)
+    src = str(p)
+    try:
+        df = pd.read_csv(p, sep=None, engine="python", comment="#")
+    except FileNotFoundError:
+        raise InputError(f"{src}: no such file") from None
+    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
+        raise InputError(f"{src}: not a readable CSV file ({str(e).splitlines()[0]})") from None
+    if df.empty:
+        raise InputError(f"{src}: the CSV has no rows")
+    df.columns = [str(c).strip() for c in df.columns]
+
+    time_col = next((c for c in df.columns if c.lower() in _TIME_COLUMNS), None)
+    notes: list[str] = []
+    if time_col is not None:
+        t = pd.to_numeric(df[time_col], errors="coerce").to_numpy(float) * _TIME_COLUMNS[time_col.lower()]
+        if np.isnan(t).any() or t.size < 2 or not np.all(np.diff(t) > 0):
+            raise InputError(f"{src}: column {time_col!r} must hold increasing numbers (seconds)")
+        dt = np.diff(t)
+        fs_file = 1.0 / float(np.median(dt))
+        if fs_hz is None:
+            fs_hz = fs_file
+        t0 = float(t[0])
+        irregular = float(np.max(np.abs(dt - 1 / fs_hz))) * fs_hz > 0.25
+    elif fs_hz is None:
+        raise InputError(f"{src}: no time column (time_s) and no --fs given; pass --fs HZ")
+    else:
+        t = None
+        t0 = 0.0
+        irregular = False
+    if not fs_hz or fs_hz <= 0:
+        raise InputError(f"{src}: sample rate must be positive")
+
+    roles = assign_roles([c for c in df.columns if c != time_col], mapping or {}, src)
+    if not any(r in roles for r in EMG_ROLES):
+        raise InputError(
+            f"{src}: no EMG column found by role name (e.g. glute_max_l, hamstring_l); "
+            f"columns are {', '.join(df.columns)}; map them with --map ROLE=NAME"
+        )
+
+    def column(role: Role) -> FloatArray:
+        name = roles[role]
+        x = pd.to_numeric(df[name], errors="coerce").to_numpy(float)
+        unit = split_unit(name)[1]
+        if role.kind is SignalKind.EMG and emg_unit is not None:
+            unit = emg_unit
+        x = x * unit_factor(role.kind, unit, src, f"column {name!r}")
+        if role.kind is not SignalKind.EMG and np.isnan(x).any() and not np.isnan(x).all():
+            ok = ~np.isnan(x)  # an IMU at a lower rate on a shared time column
+            x = np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+        if irregular and t is not None:
+            grid = t0 + np.arange(int(np.floor((t[-1] - t0) * fs_hz)) + 1) / fs_hz
+            x = np.interp(grid, t, x)
+        return x
+
+    if irregular:
+        notes.append(f"irregular time column: resampled to a uniform {fs_hz:g} Hz grid")
+    streams = []
+    for name, group in (("emg", EMG_ROLES), ("imu", IMU_ROLES)):
+        present = tuple(r for r in group if r in roles)
+        if present:
+            streams.append(Stream(name, float(fs_hz), t0, present, np.vstack([column(r) for r in present])))
+
+    events: tuple[Event, ...] = ()
+    ev_path = Path(events_path) if events_path else p.with_name(p.stem + "_events.tsv")
+    if events_path or ev_path.exists():
+        events = read_events_table(ev_path)
+    meta = {"source_format": "csv", "roles": {r.value: c for r, c in roles.items()}, "import_notes": notes}
+    return Recording(tuple(streams), events, meta, src)

@@ -1,0 +1,35 @@
+"""Native sessions as analysis input: read, decode, map ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from glutesense.decoding import SessionDecoder, SessionSetupError
+from glutesense.io.common import InputError
+from glutesense.records import Recording
+from glutesense.session import SessionData, SessionError, read_session
+
+
+def recording_from_session(data: SessionData) -> Recording:
+    """Decode a read session exactly as the live path decodes it."""
+    try:
+        dec = SessionDecoder(data.meta)
+        dec.push_all(data.packets)
+        rec = dec.recording(data.events, source=data.path)
+    except SessionSetupError as e:
+        raise InputError(f"{data.path}: {e}") from None
+    meta: dict[str, Any] = dict(rec.meta)
+    if data.problem:
+        meta["read_problem"] = data.problem
+    return Recording(rec.streams, rec.events, meta, rec.source)
+
+
+def read_native(path: str | Path) -> Recording:
+    try:
+        data = read_session(path)
+    except SessionError as e:
+        raise InputError(str(e)) from None
+    if not data.packets:
+        raise InputError(f"{path}: the session holds no data packets")
+    return recording_from_session(data)

@@ -1,0 +1,188 @@
+"""``diy-v1``: the open DIY EMG/IMU wire format (see ``firmware_notes/diy-v1.md``).
+
+Every notification on the Nordic UART TX characteristic is one packet::
+
+    offset  size  field
+    0       1     version        (= 1)
+    1       1     stream id      (0 = EMG, 1 = IMU, 2 = MARK)
+    2       1     flags          (bit 0: a sample in this packet saturated;
+                                  bit 1: device clock restarted)
+    3       1     n_channels
+    4       2     seq            u16, per stream, wraps 0xFFFF -> 0
+    6       4     t_us           u32, device clock at the first sample, wraps
+    10      2     fs_hz          u16, nominal sample rate
+    12      2     n_samples      u16
+    14      2*n_channels*n_samples   int16 samples, sample-major:
+                                 s0c0 s0c1 ... s1c0 s1c1 ...
+    MARK packets carry n_channels = n_samples = 0 and a u16 marker id after
+    the header; t_us is the device time the marker command arrived.
+
+All fields little-endian.  Scales: EMG 0.25 µV per count (±8.19 mV), IMU
+accelerometer 1/4096 g per count (±8 g), gyroscope 1/16.4 deg/s per count
+(±2000 deg/s).  Host-to-device commands (written to the RX characteristic):
+``0x01`` start, ``0x02`` stop, ``0x03 u16 id [label utf-8, <= 16 bytes]`` marker.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from glutesense.profiles.base import DeviceProfile, MalformedPacket
+from glutesense.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.roles import Role, SignalKind
+
+VERSION = 1
+HEADER = struct.Struct("<BBBBHIHH")
+HEADER_SIZE = HEADER.size  # 14
+MARKER = struct.Struct("<H")
+
+NUS_SERVICE = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
+NUS_RX = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"  # host writes commands
+NUS_TX = "6e400003-b5a3-f393-e0a9-e50e24dcca9e"  # device notifies packets
+ANNOTATION_CHAR = "6e400010-b5a3-f393-e0a9-e50e24dcca9e"  # optional, JSON (simulators)
+
+CMD_START = b"\x01"
+CMD_STOP = b"\x02"
+CMD_MARKER = 0x03
+
+FLAG_SATURATED = 0x01
+FLAG_CLOCK_RESTART = 0x02
+
+EMG_UV_PER_COUNT = 0.25
+ACC_G_PER_COUNT = 1.0 / 4096.0
+GYR_DPS_PER_COUNT = 1.0 / 16.4
+
+EMG_CHANNELS = (
+    ChannelSpec("emg0", SignalKind.EMG, Role.GLUTE_MAX_L, EMG_UV_PER_COUNT),
+    ChannelSpec("emg1", SignalKind.EMG, Role.HAMSTRING_L, EMG_UV_PER_COUNT),
+    ChannelSpec("emg2", SignalKind.EMG, Role.GLUTE_MAX_R, EMG_UV_PER_COUNT),
+    ChannelSpec("emg3", SignalKind.EMG, Role.HAMSTRING_R, EMG_UV_PER_COUNT),
+    ChannelSpec("emg4", SignalKind.EMG, Role.GLUTE_MED_L, EMG_UV_PER_COUNT),
+    ChannelSpec("emg5", SignalKind.EMG, Role.GLUTE_MED_R, EMG_UV_PER_COUNT),
+    ChannelSpec("emg6", SignalKind.EMG, Role.ERECTOR_L, EMG_UV_PER_COUNT),
+    ChannelSpec("emg7", SignalKind.EMG, Role.ERECTOR_R, EMG_UV_PER_COUNT),
+)
+IMU_CHANNELS = (
+    ChannelSpec("acc_x", SignalKind.ACC, Role.ACC_X, ACC_G_PER_COUNT),
+    ChannelSpec("acc_y", SignalKind.ACC, Role.ACC_Y, ACC_G_PER_COUNT),
+    ChannelSpec("acc_z", SignalKind.ACC, Role.ACC_Z, ACC_G_PER_COUNT),
+    ChannelSpec("gyr_x", SignalKind.GYR, Role.GYR_X, GYR_DPS_PER_COUNT),
+    ChannelSpec("gyr_y", SignalKind.GYR, Role.GYR_Y, GYR_DPS_PER_COUNT),
+    ChannelSpec("gyr_z", SignalKind.GYR, Role.GYR_Z, GYR_DPS_PER_COUNT),
+)
+_SCALES = {
+    StreamKind.EMG: np.full(len(EMG_CHANNELS), EMG_UV_PER_COUNT),
+    StreamKind.IMU: np.array([c.scale for c in IMU_CHANNELS]),
+}
+
+
+@dataclass(frozen=True)
+class Packet:
+    """A diy-v1 packet in raw counts (the encoder's input, the parser's output)."""
+
+    stream: StreamKind
+    seq: int
+    t_us: int
+    fs_hz: int
+    counts: npt.NDArray[np.int16]  # (n_samples, n_channels)
+    flags: int = 0
+    marker: int | None = None
+
+
+def encode(p: Packet) -> bytes:
+    """Pack ``p`` into wire bytes."""
+    if p.stream is StreamKind.MARK:
+        if p.marker is None:
+            raise ValueError("a MARK packet needs a marker id")
+        head = HEADER.pack(VERSION, p.stream, p.flags, 0, p.seq & 0xFFFF, p.t_us & 0xFFFFFFFF, p.fs_hz, 0)
+        return head + MARKER.pack(p.marker & 0xFFFF)
+    counts = np.asarray(p.counts)
+    if counts.ndim != 2:
+        raise ValueError("counts must be (n_samples, n_channels)")
+    n_samples, n_channels = counts.shape
+    head = HEADER.pack(
+        VERSION, p.stream, p.flags, n_channels, p.seq & 0xFFFF, p.t_us & 0xFFFFFFFF, p.fs_hz, n_samples
+    )
+    return head + counts.astype("<i2", copy=False).tobytes(order="C")
+
+
+def parse(payload: bytes) -> Packet:
+    """Parse wire bytes into a :class:`Packet`, or raise :class:`MalformedPacket`."""
+    if len(payload) < HEADER_SIZE:
+        raise MalformedPacket(f"diy-v1 packet of {len(payload)} bytes is shorter than its 14-byte header")
+    version, stream_id, flags, n_ch, seq, t_us, fs_hz, n_samples = HEADER.unpack_from(payload)
+    if version != VERSION:
+        raise MalformedPacket(f"diy-v1 packet has version {version}, expected {VERSION}")
+    try:
+        stream = StreamKind(stream_id)
+    except ValueError:
+        raise MalformedPacket(f"diy-v1 packet has unknown stream id {stream_id}") from None
+    body = payload[HEADER_SIZE:]
+    if stream is StreamKind.MARK:
+        if len(body) != MARKER.size or n_ch or n_samples:
+            raise MalformedPacket("diy-v1 MARK packet must carry exactly a u16 marker id")
+        (marker,) = MARKER.unpack(body)
+        return Packet(stream, seq, t_us, fs_hz, np.zeros((0, 0), np.int16), flags, marker)
+    if fs_hz == 0:
+        raise MalformedPacket("diy-v1 data packet has a sample rate of 0 Hz")
+    expected = 2 * n_ch * n_samples
+    if len(body) != expected:
+        raise MalformedPacket(
+            f"diy-v1 packet declares {n_samples} samples x {n_ch} channels ({expected} bytes) "
+            f"but carries {len(body)} bytes"
+        )
+    want = len(_SCALES[stream])
+    if n_ch == 0 or n_ch > want:
+        raise MalformedPacket(f"diy-v1 {stream.name} packet has {n_ch} channels (1..{want} allowed)")
+    counts = np.frombuffer(body, dtype="<i2").reshape(n_samples, n_ch).astype(np.int16)
+    return Packet(stream, seq, t_us, fs_hz, counts, flags)
+
+
+class DiyV1Decoder:
+    """Stateless diy-v1 decoder: counts to core units."""
+
+    def decode(self, char: int, payload: bytes) -> tuple[SampleBlock, ...]:
+        p = parse(payload)
+        if p.stream is StreamKind.MARK:
+            data = np.zeros((0, 0))
+            return (SampleBlock(p.stream, p.seq, p.t_us, 0.0, data, marker=p.marker, flags=p.flags),)
+        n_ch = p.counts.shape[1]
+        data = p.counts.astype(np.float64) * _SCALES[p.stream][:n_ch]
+        return (SampleBlock(p.stream, p.seq, p.t_us, float(p.fs_hz), data, flags=p.flags),)
+
+
+def marker_command(marker_id: int, label: str = "") -> bytes:
+    """Command asking the device to echo marker ``marker_id`` on its own clock."""
+    return bytes([CMD_MARKER]) + MARKER.pack(marker_id & 0xFFFF) + label.encode("utf-8")[:16]
+
+
+def to_counts(values: npt.ArrayLike, stream: StreamKind) -> tuple[npt.NDArray[np.int16], bool]:
+    """Quantize core-unit samples ``(n_samples, n_channels)`` to int16 counts.
+
+    Returns the counts and whether any sample saturated.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    scaled = np.rint(x / _SCALES[stream][: x.shape[1]])
+    saturated = bool(np.any((scaled > 32767) | (scaled < -32768)))
+    return np.clip(scaled, -32768, 32767).astype(np.int16), saturated
+
+
+PROFILE = DeviceProfile(
+    name="diy-v1",
+    service_uuids=(NUS_SERVICE,),
+    name_prefixes=("GluteSense", "glutesense", "DIY-EMG"),
+    notify_chars=(NUS_TX,),
+    control_char=NUS_RX,
+    start_commands=(CMD_START,),
+    stop_commands=(CMD_STOP,),
+    channels={StreamKind.EMG: EMG_CHANNELS, StreamKind.IMU: IMU_CHANNELS},
+    new_decoder=DiyV1Decoder,
+    has_device_clock=True,
+    annotation_char=ANNOTATION_CHAR,
+    marker_command=marker_command,
+    description="open DIY EMG/IMU sensor (MyoWare 2.0 + IMU on ESP32/nRF52), Nordic UART",
+)

@@ -167,7 +167,9 @@ class SessionDecoder:
             for g0, dur in lo.gaps:
                 onset = float(fit.to_host(g0)[()]) - self.start_ns / 1e9
                 gap_events.append(Event(round(onset, 6), round(dur * fit.scale, 6), "gap"))
-        all_events = sorted([*events, *gap_events], key=lambda e: (e.onset_s, e.trial_type))
+        # Gaps are recomputed from the data here; gap events logged live are superseded.
+        kept = [e for e in events if e.trial_type != "gap"]
+        all_events = sorted([*kept, *gap_events], key=lambda e: (e.onset_s, e.trial_type))
         meta = dict(self.meta)
         meta["clock"] = {
             str(dev): {"offset_s": f.offset_s - self.start_ns / 1e9, "drift_ppm": f.drift_ppm,

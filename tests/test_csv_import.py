@@ -73,3 +73,21 @@ def test_unknown_role_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "x.xyz").write_text("hello")
     with pytest.raises(InputError, match="unrecognised input format"):
         load_recording(tmp_path / "x.xyz")
+
+
+def test_parquet_round_trip_through_load_recording(tmp_path: Path) -> None:
+    from glutesense.export import export_recording
+    from glutesense.records import Event, Recording, Stream
+
+    rng = np.random.default_rng(3)
+    emg = rng.normal(0, 20, (2, 3000))
+    rec = Recording(
+        (Stream("emg", 1000.0, 0.0, (Role.GLUTE_MAX_L, Role.HAMSTRING_L), emg),),
+        (Event(0.0, 1.0, "rest"), Event(1.5, 0.0, "cue", rep=1)),
+    )
+    out = tmp_path / "r.parquet"
+    export_recording(rec, out, "parquet")
+    back = load_recording(out)
+    np.testing.assert_allclose(back.stream_of(Role.GLUTE_MAX_L).data, emg)
+    assert back.stream_of(Role.GLUTE_MAX_L).fs_hz == pytest.approx(1000.0)
+    assert [(e.onset_s, e.trial_type, e.rep) for e in back.events] == [(0.0, "rest", None), (1.5, "cue", 1)]

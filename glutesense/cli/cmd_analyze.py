@@ -55,13 +55,13 @@ def load(path: str, args: argparse.Namespace) -> Recording:
 
 def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> object:
     """Analyze ``rec`` and write every output into ``out_dir``; returns the result."""
-    from glutesense.analysis import AnalysisError, analyze
+    from glutesense.analysis import analyze
     from glutesense.report import write_outputs
 
     try:
         result = analyze(rec, protocol, detector=detector)
-    except AnalysisError as e:
-        raise UsageError(f"{rec.source}: {e}") from None
+    except ValueError as e:
+        raise UsageError(str(e) if rec.source and rec.source in str(e) else f"{rec.source}: {e}") from None
     write_outputs(result, rec, out_dir)
     return result
 

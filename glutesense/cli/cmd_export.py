@@ -8,12 +8,11 @@ from pathlib import Path
 from glutesense.cli.cmd_analyze import add_input_args, load
 from glutesense.cli.errors import UsageError
 
-FORMATS = ("edf", "bdf", "csv", "parquet")
-
-
 def add_args(p: argparse.ArgumentParser) -> None:
+    from glutesense.export import EXPORTERS
+
     p.add_argument("session", metavar="SESSION", help="session (.gses), or any input analyze reads")
-    p.add_argument("--to", required=True, choices=FORMATS, help="output format")
+    p.add_argument("--to", required=True, choices=tuple(EXPORTERS), help="output format")
     p.add_argument("outfile", metavar="OUTFILE", help="file to write (refuses to overwrite without --force)")
     p.add_argument("--force", action="store_true", help="overwrite OUTFILE if it exists")
     add_input_args(p)
@@ -28,9 +27,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: already exists (use --force to overwrite)")
     rec = load(args.session, args)
     try:
-        written = export_recording(rec, out, args.to)
+        result = export_recording(rec, out, args.to)
     except ExportError as e:
-        raise UsageError(f"{out}: {e}") from None
-    for path in written or (out,):
+        raise UsageError(str(e) if str(out) in str(e) else f"{out}: {e}") from None
+    for path in result.paths:
         print(f"wrote {path}")
+    for note in result.notes:
+        print(f"  note: {note}")
     return 0

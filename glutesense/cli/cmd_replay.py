@@ -27,7 +27,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glutesense.analysis import AnalysisError, analyze
+    from glutesense.analysis import analyze
     from glutesense.report.verdict import verdict_lines
     from glutesense.roles import Protocol
 
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         try:
             result = analyze(rec, protocol, detector=args.detector)
-        except AnalysisError as e:
+        except ValueError as e:
             raise UsageError(f"{args.session}: {e}") from None
     print(f"replayed {len(data.packets)} packets ({data.duration_s:.1f} s of recording)")
     for line in verdict_lines(result):

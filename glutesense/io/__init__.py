@@ -12,7 +12,7 @@ from glutesense.records import Recording
 from glutesense.roles import Role
 from glutesense.session import is_session_file
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
 EDF_SUFFIXES = (".edf", ".bdf")
 
 
@@ -45,7 +45,7 @@ def load_recording(
         return read_edf(p, mapping=mapping, events_path=events_path)
     if suffix in CSV_SUFFIXES:
         return read_csv(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events_path=events_path)
-    raise InputError(f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf or .csv)")
+    raise InputError(f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .csv or .parquet)")
 
 
 __all__ = ["InputError", "load_recording", "parse_map", "read_csv", "read_native"]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from glutesense.io.common import InputError, assign_roles, read_events_table, split_unit, unit_factor
 from glutesense.records import Event, FloatArray, Recording, Stream
 from glutesense.roles import EMG_ROLES, IMU_ROLES, Role, SignalKind
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _TIME_COLUMNS = {"time_s": 1.0, "t_s": 1.0, "time": 1.0, "t": 1.0, "seconds": 1.0, "timestamp_s": 1.0,
                  "time_ms": 1e-3, "t_ms": 1e-3, "timestamp_ms": 1e-3, "time_us": 1e-6}
@@ -23,7 +27,7 @@ def read_csv(
     emg_unit: str | None = None,
     events_path: str | Path | None = None,
 ) -> Recording:
-    """Import a CSV recording.
+    """Import a CSV (or Parquet) recording.
 
     Parameters
     ----------
@@ -43,13 +47,40 @@ def read_csv(
     p = Path(path)
     src = str(p)
     try:
-        df = pd.read_csv(p, sep=None, engine="python", comment="#")
+        if p.suffix.lower() == ".parquet":
+            df = pd.read_parquet(p)
+        else:
+            df = pd.read_csv(p, sep=None, engine="python", comment="#")
     except FileNotFoundError:
         raise InputError(f"{src}: no such file") from None
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
-        raise InputError(f"{src}: not a readable CSV file ({str(e).splitlines()[0]})") from None
+        raise InputError(f"{src}: not a readable table ({str(e).splitlines()[0]})") from None
+    return recording_from_table(
+        df, source=src, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit,
+        events_path=events_path if events_path else _default_events(p),
+    )
+
+
+def _default_events(p: Path) -> Path | None:
+    beside = p.with_name(p.stem + "_events.tsv")
+    return beside if beside.exists() else None
+
+
+def recording_from_table(
+    df: pd.DataFrame,
+    *,
+    source: str,
+    fs_hz: float | None = None,
+    mapping: Mapping[Role, str] | None = None,
+    emg_unit: str | None = None,
+    events_path: str | Path | None = None,
+) -> Recording:
+    """Turn a table (one row per sample) into a :class:`Recording`; see :func:`read_csv`."""
+    import pandas as pd
+
+    src = source
     if df.empty:
-        raise InputError(f"{src}: the CSV has no rows")
+        raise InputError(f"{src}: the table has no rows")
     df.columns = [str(c).strip() for c in df.columns]
 
     time_col = next((c for c in df.columns if c.lower() in _TIME_COLUMNS), None)
@@ -103,9 +134,6 @@ def read_csv(
         if present:
             streams.append(Stream(name, float(fs_hz), t0, present, np.vstack([column(r) for r in present])))
 
-    events: tuple[Event, ...] = ()
-    ev_path = Path(events_path) if events_path else p.with_name(p.stem + "_events.tsv")
-    if events_path or ev_path.exists():
-        events = read_events_table(ev_path)
-    meta = {"source_format": "csv", "roles": {r.value: c for r, c in roles.items()}, "import_notes": notes}
+    events: tuple[Event, ...] = read_events_table(events_path) if events_path else ()
+    meta = {"source_format": "table", "roles": {r.value: c for r, c in roles.items()}, "import_notes": notes}
     return Recording(tuple(streams), events, meta, src)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from glutesense.profiles import diy_v1
+from glutesense.profiles import diy_v1, ganglion, myo, myoware_ascii, polar_pmd
 from glutesense.profiles.base import Decoder, DeviceProfile, MalformedPacket
 
-PROFILES: dict[str, DeviceProfile] = {p.name: p for p in (diy_v1.PROFILE,)}
+PROFILES: dict[str, DeviceProfile] = {
+    p.name: p
+    for p in (
+        diy_v1.PROFILE,
+        myoware_ascii.PROFILE,
+        *polar_pmd.PROFILES,
+        *ganglion.PROFILES,
+        myo.PROFILE,
+    )
+}
 
 
 def get_profile(name: str) -> DeviceProfile:

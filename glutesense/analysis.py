@@ -1,0 +1,302 @@
+"""``analyze``: a Recording and a protocol in, an AnalysisResult out (pure; no I/O).
+
+The pipeline reads like a methods section: condition each EMG channel for its
+sample rate -> resting baseline (``rest`` event, else the quietest second) ->
+onset detector (from the registry) -> tilt from the accelerometer -> the
+protocol's rep windows -> per rep and side: sustained glute and hamstring
+onsets, lag, order, squeeze latency and false starts -> per-side summaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from glutesense.detect.base import Burst, DetectionInput
+from glutesense.detect.registry import make_detector
+from glutesense.metrics import (
+    MetricSettings,
+    RepResult,
+    SideSummary,
+    classify_order,
+    pick_sustained,
+    summarize_side,
+    symmetry_index_pct,
+)
+from glutesense.protocols import SEGMENTERS, RepWindow, SegmentInput
+from glutesense.records import Recording
+from glutesense.roles import ACC_ROLES, EMG_ROLES, Muscle, Protocol, Role, Side
+from glutesense.signal.condition import ConditionSettings, condition_emg
+from glutesense.signal.envelope import Baseline, baseline_of, quietest_window, rest_window, rms_envelope
+from glutesense.signal.movement import Tilt, tilt_from_acc
+from glutesense.signal.units import index_at, n_samples
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """Settings of :func:`analyze` (detector settings live with the detector).
+
+    Attributes
+    ----------
+    condition : ConditionSettings
+    metrics : MetricSettings
+    pre_cue_s : float
+        A rep window opens this long before its cue (anticipatory activity).
+    quiet_window_s : float
+        Baseline window length when there is no ``rest`` event.
+    trace_window_s, trace_hz : float
+        RMS window and output rate of the envelopes kept for figures and hold amplitudes.
+    """
+
+    condition: ConditionSettings = field(default_factory=ConditionSettings)
+    metrics: MetricSettings = field(default_factory=MetricSettings)
+    pre_cue_s: float = 0.25
+    quiet_window_s: float = 1.0
+    trace_window_s: float = 0.1
+    trace_hz: float = 100.0
+
+
+@dataclass(frozen=True)
+class ChannelResult:
+    """One EMG channel after conditioning and detection.
+
+    Attributes
+    ----------
+    role : Role
+    fs_hz : float
+    band_hz : (float, float)
+    mains_hz : float or None
+    zero_phase : bool
+    baseline : Baseline
+        Of the trace envelope (µV RMS).
+    bursts : tuple of Burst
+    trace_t0_s, trace_hz : float
+    trace_uv : ndarray, shape (n,)
+        RMS envelope, µV, at ``trace_hz`` (for figures and hold amplitudes).
+    """
+
+    role: Role
+    fs_hz: float
+    band_hz: tuple[float, float]
+    mains_hz: float | None
+    zero_phase: bool
+    baseline: Baseline
+    bursts: tuple[Burst, ...]
+    trace_t0_s: float
+    trace_hz: float
+    trace_uv: FloatArray
+
+    def mean_uv(self, start_s: float, stop_s: float) -> float | None:
+        """Mean of the trace over ``[start_s, stop_s)``, None if empty."""
+        a = max(index_at(start_s, self.trace_hz, self.trace_t0_s), 0)
+        b = min(index_at(stop_s, self.trace_hz, self.trace_t0_s), self.trace_uv.size)
+        seg = self.trace_uv[a:b]
+        seg = seg[np.isfinite(seg)]
+        return float(seg.mean()) if seg.size else None
+
+
+@dataclass(frozen=True)
+class BurstRow:
+    """One row of ``onsets.csv``: a burst with its side, muscle and rep (None outside reps)."""
+
+    side: Side
+    muscle: Muscle
+    rep: int | None
+    burst: Burst
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Everything ``analyze`` found; the report writes it out.
+
+    Attributes
+    ----------
+    protocol : Protocol
+    detector : str
+    detector_settings : mapping
+    settings : AnalysisSettings
+    reps : tuple of RepResult
+        One per rep and side, sorted by side then rep.
+    bursts : tuple of BurstRow
+    sides : tuple of SideSummary
+    symmetry_index_pct : float or None
+        Left/right symmetry of glute activation during the holds.
+    channels : tuple of ChannelResult
+    tilt : Tilt or None
+    rep_source : str
+        How reps were found (``"cue events"``, ``"accelerometer"``, ``"emg"``, or ``""``).
+    notes : tuple of str
+        Conditioning and segmentation notes, for the report.
+    """
+
+    protocol: Protocol
+    detector: str
+    detector_settings: Mapping[str, float | str]
+    settings: AnalysisSettings
+    reps: tuple[RepResult, ...]
+    bursts: tuple[BurstRow, ...]
+    sides: tuple[SideSummary, ...]
+    symmetry_index_pct: float | None
+    channels: tuple[ChannelResult, ...]
+    tilt: Tilt | None
+    rep_source: str
+    notes: tuple[str, ...]
+
+    def channel(self, role: Role) -> ChannelResult | None:
+        for c in self.channels:
+            if c.role is role:
+                return c
+        return None
+
+
+def _analyze_channel(recording: Recording, role: Role, detector_name: str, settings: AnalysisSettings,
+                     notes: list[str]) -> ChannelResult:
+    x, fs_hz, t0_s = recording.signal(role)
+    cond = condition_emg(x, fs_hz, settings=settings.condition, label=role.value)
+    notes.extend(cond.notes)
+    env = rms_envelope(cond.signal_uv, fs_hz, window_s=settings.trace_window_s)
+    rest = rest_window(recording.events)
+    if rest is None:
+        rest = quietest_window(env, fs_hz, window_s=settings.quiet_window_s, t0_s=t0_s)
+        notes.append(f"{role.value}: no 'rest' event; baseline from the quietest "
+                     f"{settings.quiet_window_s:g} s ({rest[0]:.2f}-{rest[1]:.2f} s)")
+    base = baseline_of(env, fs_hz, rest[0], rest[1], t0_s=t0_s, source="rest")
+    if base is None:
+        raise ValueError(f"{role.value}: resting window {rest[0]:.2f}-{rest[1]:.2f} s holds too few samples")
+    bursts = make_detector(detector_name).detect(DetectionInput(cond.signal_uv, fs_hz, t0_s, rest))
+    step = max(round(fs_hz / settings.trace_hz), 1)
+    return ChannelResult(
+        role=role, fs_hz=fs_hz, band_hz=cond.band_hz, mains_hz=cond.mains_hz, zero_phase=cond.zero_phase,
+        baseline=base, bursts=bursts, trace_t0_s=t0_s, trace_hz=fs_hz / step, trace_uv=env[::step].copy(),
+    )
+
+
+def _tilt(recording: Recording) -> Tilt | None:
+    if not all(recording.has(r) for r in ACC_ROLES):
+        return None
+    stream = recording.stream_of(ACC_ROLES[0])
+    acc = np.vstack([recording.signal(r)[0] for r in ACC_ROLES])
+    rest = rest_window(recording.events)
+    if n_samples(1.0, stream.fs_hz) > acc.shape[1]:
+        return None
+    return tilt_from_acc(acc, stream.fs_hz, t0_s=stream.t0_s, rest_s=rest)
+
+
+def _rep_result(window: RepWindow, glute: ChannelResult, ham: ChannelResult, protocol: Protocol,
+                cfg: MetricSettings) -> RepResult:
+    g = pick_sustained(glute.bursts, window, cfg)
+    h = pick_sustained(ham.bursts, window, cfg)
+    g_s = g.burst.onset_s if g.burst else None
+    h_s = h.burst.onset_s if h.burst else None
+    glute_absent = g.burst is None and g.reason == "no activation above the resting level"
+    order = classify_order(g_s, h_s, glute_absent=glute_absent, simultaneous_ms=cfg.simultaneous_ms)
+    lag = (g_s - h_s) * 1000.0 if g_s is not None and h_s is not None else None
+    reasons = [f"{name}: {p.reason}" for name, p in (("glute", g), ("hamstring", h)) if p.burst is None]
+    if window.note:
+        reasons.append(window.note)
+    later = max([t for t in (g_s, h_s, window.cue_s) if t is not None], default=window.start_s)
+    hold = (later + cfg.hold_delay_s, window.stop_s)
+    g_uv, h_uv = glute.mean_uv(*hold), ham.mean_uv(*hold)
+    sls = protocol is Protocol.SINGLE_LEG_STAND
+    return RepResult(
+        side=window.side,
+        rep=window.rep,
+        cue_s=window.cue_s,
+        movement_onset_s=window.movement_onset_s,
+        glute_onset_s=g_s,
+        hamstring_onset_s=h_s,
+        glute_lag_ms=lag,
+        order=order,
+        squeeze_latency_ms=(g_s - window.cue_s) * 1000.0
+        if sls and g_s is not None and window.cue_s is not None else None,
+        false_starts=g.false_starts if sls and (g.burst is not None or g.false_starts) else None,
+        amplitude_ratio=g_uv / h_uv if g_uv is not None and h_uv else None,
+        glute_hold_uv=g_uv,
+        reason="; ".join(reasons),
+    )
+
+
+def _rep_of(side: Side, t_s: float, windows: tuple[RepWindow, ...]) -> int | None:
+    for w in windows:
+        if w.side is side and w.start_s <= t_s < w.stop_s:
+            return w.rep
+    return None
+
+
+def analyze(recording: Recording, protocol: Protocol | str, *, detector: str = "default",
+            settings: AnalysisSettings | None = None) -> AnalysisResult:
+    """Analyze a recording for a protocol.
+
+    Parameters
+    ----------
+    recording : Recording
+        EMG in µV (roles ``glute_max_*``, ``hamstring_*``; others analyzed if present),
+        optional ``acc_x/y/z`` in g, events (``rest``, ``cue``, ``lower``, ``squeeze``, ...).
+    protocol : Protocol or str
+        ``"bridge"`` or ``"single-leg-stand"``.
+    detector : str
+        Name in :data:`glutesense.detect.DETECTORS`.
+    settings : AnalysisSettings, optional
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    ValueError
+        Unknown protocol or detector, no side with both a glute max and a hamstring
+        channel, or a sample rate too low for EMG (messages name the problem).
+    """
+    cfg = settings or AnalysisSettings()
+    proto = Protocol(protocol)
+    make_detector(detector)  # fail early on an unknown name
+    sides = tuple(s for s in Side if recording.has(Role.emg(Muscle.GLUTE_MAX, s))
+                  and recording.has(Role.emg(Muscle.HAMSTRING, s)))
+    if not sides:
+        raise ValueError(f"{recording.source or 'recording'}: no side has both a glute_max and a hamstring "
+                         f"channel (roles present: {', '.join(r.value for r in recording.roles)})")
+    notes: list[str] = []
+    channels = tuple(_analyze_channel(recording, r, detector, cfg, notes)
+                     for r in EMG_ROLES if recording.has(r))
+    by_role = {c.role: c for c in channels}
+    tilt = _tilt(recording)
+    seg = SEGMENTERS[proto](
+        SegmentInput(recording.events, sides, tilt, {c.role: c.bursts for c in channels},
+                     recording.duration_s, recording.meta),
+        pre_cue_s=cfg.pre_cue_s,
+    )
+    notes.extend(seg.notes)
+    reps = tuple(
+        _rep_result(w, by_role[Role.emg(Muscle.GLUTE_MAX, w.side)], by_role[Role.emg(Muscle.HAMSTRING, w.side)],
+                    proto, cfg.metrics)
+        for w in seg.reps
+    )
+    rows = []
+    for c in channels:
+        side, muscle = c.role.side, c.role.muscle
+        assert side is not None
+        assert muscle is not None
+        rows += [BurstRow(side, muscle, _rep_of(side, b.onset_s, seg.reps), b) for b in c.bursts]
+    summaries = tuple(summarize_side(s, reps) for s in sides)
+    by_side = {s.side: s.glute_hold_uv for s in summaries}
+    probe = make_detector(detector)
+    return AnalysisResult(
+        protocol=proto,
+        detector=detector,
+        detector_settings=probe.settings_dict(),
+        settings=cfg,
+        reps=reps,
+        bursts=tuple(sorted(rows, key=lambda r: (r.burst.onset_s, r.side.value, r.muscle.value))),
+        sides=summaries,
+        symmetry_index_pct=symmetry_index_pct(by_side.get(Side.LEFT), by_side.get(Side.RIGHT)),
+        channels=channels,
+        tilt=tilt,
+        rep_source=seg.reps[0].source if seg.reps else "",
+        notes=tuple(dict.fromkeys(notes)),
+    )

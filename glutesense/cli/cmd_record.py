@@ -1,0 +1,220 @@
+"""``glutesense record``: a guided live test written to a session file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glutesense import __version__
+from glutesense.cli.errors import UsageError
+from glutesense.cli.liveview import LiveView
+from glutesense.roles import Protocol, Role, Side
+
+SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
+_SUBJECT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+def add_schedule_args(p: argparse.ArgumentParser, *, reps: int) -> None:
+    p.add_argument("--protocol", default="bridge", choices=[x.value for x in Protocol], help="test to guide")
+    p.add_argument("--reps", type=int, default=reps, help=f"repetitions per side (default {reps})")
+    p.add_argument("--side", default="both", choices=sorted(SIDES), help="sides to test (default both)")
+    p.add_argument("--rest-s", type=float, default=5.0, help="resting baseline before the first rep, s")
+    p.add_argument("--rep-period-s", type=float, default=6.0, help="time from one rep's cue to the next, s")
+    p.add_argument("--hold-s", type=float, default=2.5, help="how long each rep is held, s")
+
+
+def add_sim_args(p: argparse.ArgumentParser, *, speed: float) -> None:
+    g = p.add_argument_group("virtual sensor (--device sim)")
+    g.add_argument("--speed", type=float, default=speed,
+                   help=f"run the virtual sensor this many times faster than real time (default {speed:g})")
+    g.add_argument("--sim-pattern", default="glute-late", choices=["glute-first", "glute-late", "glute-absent"],
+                   help="the virtual person's recruitment pattern")
+    g.add_argument("--sim-lag-ms", type=float, help="glute onset minus hamstring onset, ms")
+    g.add_argument("--sim-snr-db", type=float, help="activation over background noise, dB")
+    g.add_argument("--sim-seed", type=int, default=1, help="random seed of the virtual person")
+    g.add_argument("--sim-false-starts", type=int, default=0, help="single-leg stand: short bursts before the squeeze")
+    g.add_argument("--sim-drop", type=float, default=0.0, help="probability of losing a packet")
+    g.add_argument("--sim-disconnect-at-s", type=float, help="drop the link at this session time, s")
+
+
+def add_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", required=True, metavar="sim|ADDRESS|NAME",
+                   help="'sim' for the virtual sensor, or a sensor's address or advertised name")
+    p.add_argument("--subject", default="anon", help="pseudonymous subject id (letters, digits, _.-; no names)")
+    p.add_argument("--out", metavar="FILE", help="session file to write (default SUBJECT_PROTOCOL_TIME.gses)")
+    p.add_argument("--map", metavar="ROLE=CHANNEL[,...]", help="map device channels to roles, e.g. "
+                   "glute_max_l=emg0,hamstring_l=emg1 (default: the device profile's map)")
+    p.add_argument("--scan-timeout", type=float, default=5.0, help="how long to look for the device, s")
+    add_schedule_args(p, reps=5)
+    add_sim_args(p, speed=1.0)
+    p.set_defaults(run=run)
+
+
+@dataclass(frozen=True)
+class RecordRequest:
+    """Everything a recording needs, gathered from the command line."""
+
+    device: str
+    out: Path
+    subject: str
+    protocol: Protocol
+    reps: int
+    sides: tuple[Side, ...]
+    rest_s: float
+    rep_period_s: float
+    hold_s: float
+    speed: float
+    channel_map: Mapping[Role, str]
+    sim: Mapping[str, Any]
+    scan_timeout_s: float
+
+
+def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
+    from glutesense.io import parse_map
+
+    if not _SUBJECT_RE.match(args.subject):
+        raise UsageError(f"subject id {args.subject!r} must be a pseudonym of letters, digits, '_', '.', '-'")
+    if args.reps < 1:
+        raise UsageError("--reps must be at least 1")
+    if args.speed <= 0 or (args.speed != 1 and args.device.strip().lower() != "sim"):
+        raise UsageError("--speed other than 1 only works with the virtual sensor (--device sim)")
+    try:
+        channel_map = parse_map(args.map)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    sim: dict[str, Any] = {"pattern": args.sim_pattern.replace("-", "_"), "seed": args.sim_seed}
+    if args.sim_lag_ms is not None:
+        sim["glute_lag_ms"] = args.sim_lag_ms
+    elif args.sim_pattern == "glute-late":
+        sim["glute_lag_ms"] = 120.0
+    if args.sim_snr_db is not None:
+        sim["snr_db"] = args.sim_snr_db
+    if args.sim_false_starts:
+        sim["false_starts"] = args.sim_false_starts
+    if args.sim_drop:
+        sim["drop_probability"] = args.sim_drop
+    if args.sim_disconnect_at_s is not None:
+        sim["disconnect_at_s"] = args.sim_disconnect_at_s
+    return RecordRequest(
+        device=args.device, out=out, subject=args.subject, protocol=Protocol(args.protocol), reps=args.reps,
+        sides=SIDES[args.side], rest_s=args.rest_s, rep_period_s=args.rep_period_s, hold_s=args.hold_s,
+        speed=args.speed, channel_map=channel_map, sim=sim, scan_timeout_s=args.scan_timeout,
+    )
+
+
+def _channels(profile_name: str, channel_map: Mapping[Role, str]) -> dict[str, list[dict[str, Any]]] | None:
+    """Profile channel specs with roles remapped by ``--map`` (None: profile defaults)."""
+    if not channel_map:
+        return None
+    from dataclasses import replace
+
+    from glutesense.profiles import get_profile
+
+    profile = get_profile(profile_name)
+    names = {c.name for cs in profile.channels.values() for c in cs}
+    for role, name in channel_map.items():
+        if name not in names:
+            raise UsageError(f"--map: device {profile.name} has no channel {name!r} (channels: {', '.join(sorted(names))})")
+    by_name = {name: role for role, name in channel_map.items()}
+    mapped_roles = set(channel_map)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind, specs in profile.channels.items():
+        new = []
+        for c in specs:
+            role = by_name.get(c.name, None if c.role in mapped_roles else c.role)
+            new.append(replace(c, role=role).to_json())
+        out[kind.name.lower()] = new
+    return out
+
+
+async def record_session(req: RecordRequest, *, show: bool) -> Any:
+    """Connect, guide and record; returns the recorder's result."""
+    from glutesense.decoding import SessionDecoder
+    from glutesense.live import LiveEnvelopes
+    from glutesense.recorder import RecorderStatus, build_schedule, record
+    from glutesense.session import SessionWriter
+    from glutesense.transport.backends import resolve_backend
+    from glutesense.transport.ble import SensorLink
+    from glutesense.transport.clock import MonotonicClock, ScaledClock
+
+    clock = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
+    backend = resolve_backend(req.device, clock=clock, protocol=req.protocol, sim=req.sim)
+    try:
+        schedule = build_schedule(req.protocol, req.reps, req.sides, req.rest_s, req.rep_period_s, req.hold_s)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    channels = _channels("diy-v1", req.channel_map) if req.channel_map else None
+    meta_extra = {
+        "format": "glutesense-session",
+        "format_version": 1,
+        "software_version": __version__,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "subject": req.subject,
+        "protocol": req.protocol.value,
+        "side": "both" if len(req.sides) == 2 else req.sides[0].value,
+        "reps": req.reps,
+    }
+    state: dict[str, Any] = {}
+    view = LiveView(enabled=show, title=f"{req.protocol.value}  {req.subject}")
+
+    def open_writer(meta: Mapping[str, Any]) -> SessionWriter:
+        full = {**meta_extra, **meta}
+        state["decoder"] = SessionDecoder(full)
+        state["live"] = LiveEnvelopes(state["decoder"].devices)
+        return SessionWriter(req.out, full)
+
+    def on_status(s: RecorderStatus) -> None:
+        dec, live = state.get("decoder"), state.get("live")
+        if dec is not None and live is not None:
+            for pkt in s.new_packets:
+                for block in dec.push(pkt):
+                    live.feed(block)
+        countdown = f"  in {s.countdown_s:.0f}" if s.countdown_s else ""
+        link = "" if s.connected else "  [link lost: reconnecting]"
+        view.set_status(f"{s.text}{countdown}{link}   ({s.t_s:.0f}/{s.duration_s:.0f} s, "
+                        f"{s.n_packets} packets, {s.lost_packets} lost)")
+        if live is not None:
+            view.update(s.t_s, live)
+
+    with view:
+        return await record(
+            lambda: SensorLink(req.device, clock=clock, backend=backend, scan_timeout_s=req.scan_timeout_s),
+            open_writer, schedule, clock, on_status=on_status, channels=channels,
+        )
+
+
+def default_out(subject: str, protocol: str) -> Path:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(f"{subject}_{protocol}_{stamp}.gses")
+
+
+def run_record(req: RecordRequest) -> Any:
+    """Run a recording with clear errors for the usual failures."""
+    from glutesense.transport.ble import TransportError
+
+    if req.out.exists():
+        raise UsageError(f"{req.out}: already exists; choose another --out")
+    try:
+        return asyncio.run(record_session(req, show=sys.stderr.isatty()))
+    except TransportError as e:
+        raise UsageError(str(e)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else default_out(args.subject, args.protocol)
+    req = request_from_args(args, out)
+    result = run_record(req)
+    print(f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, "
+          f"{result.lost_packets} lost, {result.n_disconnects} disconnects)")
+    if not result.completed:
+        print(f"warning: the test did not complete: {result.message}", file=sys.stderr)
+        return 1
+    print(f"next: glutesense analyze {out} --protocol {args.protocol} --out {out.with_suffix('')}_report")
+    return 0

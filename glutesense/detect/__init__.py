@@ -1,0 +1,6 @@
+"""Onset detectors behind one interface, chosen by name through :mod:`glutesense.detect.registry`."""
+
+from glutesense.detect.base import Burst, DetectionInput, Detector
+from glutesense.detect.registry import DETECTORS, make_detector
+
+__all__ = ["DETECTORS", "Burst", "DetectionInput", "Detector", "make_detector"]

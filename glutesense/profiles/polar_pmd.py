@@ -1,0 +1,458 @@
+"""Polar Measurement Data (PMD): Polar H10 and Verity Sense accelerometer (and H10 ECG).
+
+Wire format (from the Polar BLE SDK, ``polarofficial/polar-ble-sdk``, Android sources
+``.../gatt/client/pmd/``; see ``docs/profiles.md``).  Every notification on the PMD data
+characteristic is one frame::
+
+    offset  size  field
+    0       1     measurement type (low 6 bits: 0 = ECG, 2 = ACC, ...)
+    1       8     u64 timestamp, ns, device clock at the *last* sample of the frame
+    9       1     frame type (bit 7: delta-compressed; low 7 bits: type number)
+    10      ...   samples, little-endian
+
+Raw frames carry fixed-width signed samples, sample-major (ACC type 1: 3 x int16, mG;
+ECG type 0: 1 x int24, µV).  Delta-compressed frames carry one reference sample (each
+channel ``ceil(resolution / 8)`` bytes, signed) then blocks of ``[delta_bits u8][count u8]``
+followed by ``count x channels`` deltas of ``delta_bits`` bits each, packed least significant
+bit first, two's complement; every sample is the previous one plus its delta.  Compressed
+ACC values are multiplied by the *factor* the device returns in its start-measurement
+response on the control point (type 0: g per count; type 1: mG per count).
+
+Control point (write, indications): ``[0x02, type, setting...]`` starts a measurement,
+``[0x03, type]`` stops it; each setting is ``[id, 1, value (little-endian, 2 or 4 bytes)]``.
+The device answers ``[0xF0, op, type, status, more, params...]``.  The decoder reads these
+answers when they pass through it (subscribe to both characteristics) to learn the factor.
+
+Frames have no packet counter (``seq`` is None); the device clock is used instead: the
+decoder reports the device time of the *first* sample of each frame, in µs.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import partial
+from types import MappingProxyType
+
+import numpy as np
+import numpy.typing as npt
+
+from glutesense.profiles.base import DeviceProfile, MalformedPacket
+from glutesense.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.roles import Role, SignalKind
+
+PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
+PMD_CONTROL_POINT = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
+PMD_DATA = "fb005c82-02e7-f387-1cad-8acd2d8df0c8"
+
+CHAR_DATA = 0  # index in the profile's notify list
+CHAR_CONTROL_POINT = 1
+
+HEADER_SIZE = 10
+OP_START = 0x02
+OP_STOP = 0x03
+CP_RESPONSE = 0xF0
+CP_MEASUREMENT_STOPPED = 0x01  # device-initiated: "online measurement stopped"
+MEASUREMENT_MASK = 0x3F
+COMPRESSED_BIT = 0x80
+
+MG_TO_G = 1e-3
+
+
+class Measurement(IntEnum):
+    """PMD measurement types (low 6 bits of a frame's first byte)."""
+
+    ECG = 0
+    PPG = 1
+    ACC = 2
+    PPI = 3
+    GYRO = 5
+    MAGNETOMETER = 6
+
+
+class Setting(IntEnum):
+    """PMD setting ids, as serialized in control-point commands and responses."""
+
+    SAMPLE_RATE = 0
+    RESOLUTION = 1
+    RANGE = 2
+    RANGE_MILLIUNIT = 3
+    CHANNELS = 4
+    FACTOR = 5
+
+
+_SETTING_SIZE: Mapping[int, int] = MappingProxyType(
+    {
+        Setting.SAMPLE_RATE: 2,
+        Setting.RESOLUTION: 2,
+        Setting.RANGE: 2,
+        Setting.RANGE_MILLIUNIT: 4,
+        Setting.CHANNELS: 1,
+        Setting.FACTOR: 4,
+    }
+)
+_SECURITY_SIZE = 16  # setting id 6, only ever in responses
+
+_CP_STATUS = (
+    "success",
+    "invalid op code",
+    "invalid measurement type",
+    "not supported",
+    "invalid length",
+    "invalid parameter",
+    "already in state",
+    "invalid resolution",
+    "invalid sample rate",
+    "invalid range",
+    "invalid MTU",
+    "invalid number of channels",
+    "invalid state",
+    "device in charger",
+    "disk full",
+)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How the samples of one (measurement, compressed, frame type) are packed."""
+
+    channels: int
+    resolution_bits: int
+    compressed: bool
+
+
+# (measurement, compressed, frame type) -> layout.  Others are reported as unsupported.
+_LAYOUTS: Mapping[tuple[int, bool, int], _Layout] = MappingProxyType(
+    {
+        (Measurement.ACC, False, 0): _Layout(3, 8, compressed=False),
+        (Measurement.ACC, False, 1): _Layout(3, 16, compressed=False),
+        (Measurement.ACC, False, 2): _Layout(3, 24, compressed=False),
+        (Measurement.ACC, True, 0): _Layout(3, 16, compressed=True),
+        (Measurement.ACC, True, 1): _Layout(3, 16, compressed=True),
+        (Measurement.ECG, False, 0): _Layout(1, 24, compressed=False),
+    }
+)
+MAX_DELTA_BITS = 32
+
+
+def start_command(measurement: Measurement, settings: Mapping[Setting, int]) -> bytes:
+    """Control-point command starting ``measurement`` with ``settings`` (online streaming).
+
+    Settings are written in ascending id order, as the Polar SDK does with its maximum
+    settings.  ``Setting.FACTOR`` is device-chosen and never sent.
+    """
+    out = bytearray([OP_START, int(measurement)])
+    for key in sorted(settings):
+        if key is Setting.FACTOR:
+            continue
+        out += bytes([int(key), 1]) + int(settings[key]).to_bytes(_SETTING_SIZE[key], "little")
+    return bytes(out)
+
+
+def stop_command(measurement: Measurement) -> bytes:
+    """Control-point command stopping ``measurement``."""
+    return bytes([OP_STOP, int(measurement)])
+
+
+@dataclass(frozen=True)
+class PmdFrame:
+    """One PMD data frame in raw counts.
+
+    Attributes
+    ----------
+    measurement : int
+        Measurement type (``Measurement`` value).
+    timestamp_ns : int
+        Device clock at the last sample of the frame, ns.
+    frame_type : int
+        Frame type number (without the compression bit).
+    compressed : bool
+        Whether the frame was delta-compressed.
+    counts : ndarray of int64, shape (n_samples, n_channels)
+        Samples as integers, before any factor.
+    """
+
+    measurement: int
+    timestamp_ns: int
+    frame_type: int
+    compressed: bool
+    counts: npt.NDArray[np.int64]
+
+
+def _signed(values: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
+    """Two's-complement sign extension of unsigned ``bits``-wide integers."""
+    if bits == 0:
+        return values
+    half = np.int64(1) << (bits - 1)
+    return np.where(values >= half, values - (half << 1), values)
+
+
+def _read_fixed(content: bytes, layout: _Layout) -> npt.NDArray[np.int64]:
+    width = layout.resolution_bits // 8
+    step = width * layout.channels
+    if not content or len(content) % step:
+        raise MalformedPacket(
+            f"PMD raw frame content of {len(content)} bytes is not a positive multiple of {step} "
+            f"({layout.channels} channels x {width} bytes)"
+        )
+    raw = np.frombuffer(content, dtype=np.uint8).reshape(-1, width).astype(np.int64)
+    weights = np.int64(1) << (8 * np.arange(width, dtype=np.int64))
+    values = _signed(raw @ weights, layout.resolution_bits)
+    return values.reshape(-1, layout.channels)
+
+
+def _read_delta_frames(content: bytes, layout: _Layout) -> npt.NDArray[np.int64]:
+    channels, resolution = layout.channels, layout.resolution_bits
+    ref_width = (resolution + 7) // 8
+    offset = ref_width * channels
+    if len(content) < offset:
+        raise MalformedPacket(
+            f"PMD compressed frame of {len(content)} bytes is shorter than its reference sample"
+        )
+    ref = _read_fixed(content[:offset], _Layout(channels, ref_width * 8, compressed=False))[0]
+    if ref_width * 8 != resolution:
+        ref = _signed(ref & ((1 << resolution) - 1), resolution)
+    blocks = [ref.reshape(1, channels)]
+    while offset < len(content):
+        if offset + 2 > len(content):
+            raise MalformedPacket("PMD compressed frame ends inside a delta block header")
+        bits, count = content[offset], content[offset + 1]
+        offset += 2
+        if bits > MAX_DELTA_BITS:
+            raise MalformedPacket(f"PMD delta block declares {bits}-bit deltas (at most {MAX_DELTA_BITS})")
+        n_bits = bits * count * channels
+        n_bytes = (n_bits + 7) // 8
+        if offset + n_bytes > len(content):
+            raise MalformedPacket(
+                f"PMD delta block declares {count} samples of {bits} bits ({n_bytes} bytes) "
+                f"but {len(content) - offset} bytes remain"
+            )
+        if count and bits:
+            packed = np.frombuffer(content, dtype=np.uint8, count=n_bytes, offset=offset)
+            flat = np.unpackbits(packed, bitorder="little")[:n_bits].astype(np.int64)
+            weights = np.int64(1) << np.arange(bits, dtype=np.int64)
+            deltas = _signed(flat.reshape(-1, bits) @ weights, bits).reshape(count, channels)
+        else:
+            deltas = np.zeros((count, channels), dtype=np.int64)
+        blocks.append(deltas)
+        offset += n_bytes
+    stacked = np.concatenate(blocks, axis=0)
+    return np.cumsum(stacked, axis=0)
+
+
+def parse_frame(payload: bytes) -> PmdFrame:
+    """Parse one PMD data notification, or raise :class:`MalformedPacket`.
+
+    Supports ACC raw types 0-2 and compressed types 0-1, and ECG raw type 0 (H10);
+    other measurements and frame types are reported as malformed (unsupported here).
+    """
+    if len(payload) < HEADER_SIZE:
+        raise MalformedPacket(f"PMD frame of {len(payload)} bytes is shorter than its 10-byte header")
+    measurement = payload[0] & MEASUREMENT_MASK
+    timestamp_ns = int.from_bytes(payload[1:9], "little")
+    compressed = bool(payload[9] & COMPRESSED_BIT)
+    frame_type = payload[9] & 0x7F
+    key = (measurement, compressed, frame_type)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        kind = "compressed" if compressed else "raw"
+        raise MalformedPacket(
+            f"PMD measurement {measurement} {kind} frame type {frame_type} is not supported by glutesense"
+        )
+    content = payload[HEADER_SIZE:]
+    counts = _read_delta_frames(content, layout) if compressed else _read_fixed(content, layout)
+    return PmdFrame(measurement, timestamp_ns, frame_type, compressed, counts)
+
+
+def parse_settings(params: bytes) -> dict[int, tuple[int, ...]]:
+    """Parse the settings list of a control-point response: ``{setting id: values}``.
+
+    The factor (id 5) is returned as its raw IEEE-754 bits; unknown ids end the parse.
+    """
+    out: dict[int, tuple[int, ...]] = {}
+    offset = 0
+    while offset + 2 <= len(params):
+        sid, count = params[offset], params[offset + 1]
+        offset += 2
+        size = _SECURITY_SIZE if sid == 6 else _SETTING_SIZE.get(sid)
+        if size is None or offset + size * count > len(params):
+            break
+        out[sid] = tuple(
+            int.from_bytes(params[offset + i * size : offset + (i + 1) * size], "little")
+            for i in range(count)
+        )
+        offset += size * count
+    return out
+
+
+@dataclass
+class PolarPmdDecoder:
+    """Stateful PMD decoder: frames to core units, with the device clock at the first sample.
+
+    Parameters
+    ----------
+    acc_fs_hz, ecg_fs_hz : float
+        Nominal sample rates requested by the start commands, Hz.
+    acc_range_g : float
+        Accelerometer range requested, g; sets the default factor of compressed type-0
+        frames (``range / 32768`` g per count) until the device reports its own.
+    ecg_enabled : bool
+        Whether ECG frames belong to this session (``polar-h10-ecg``); otherwise they are
+        reported as malformed rather than passed on as a stream the profile does not declare.
+
+    Notes
+    -----
+    State kept between packets: the factor from the device's start response, and the
+    previous frame's timestamp per measurement.  The interval between samples is taken
+    from consecutive timestamps when the frames are adjacent (within 25 % of the nominal
+    interval), as the Polar SDK does, and from the nominal rate otherwise (first frame,
+    or a frame lost in between).
+    """
+
+    acc_fs_hz: float = 200.0
+    ecg_fs_hz: float = 130.0
+    acc_range_g: float = 8.0
+    ecg_enabled: bool = True
+    _factor_bits: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+    _last_ts_ns: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+
+    def decode(self, char: int, payload: bytes) -> tuple[SampleBlock, ...]:
+        """Decode one notification (``char`` 0: data, 1: control point)."""
+        if char == CHAR_CONTROL_POINT:
+            self._control_point(payload)
+            return ()
+        if char != CHAR_DATA:
+            raise MalformedPacket(f"Polar PMD has no notify characteristic number {char}")
+        frame = parse_frame(payload)
+        n = frame.counts.shape[0]
+        if frame.measurement == Measurement.ECG:
+            if not self.ecg_enabled:
+                raise MalformedPacket("PMD ECG frame, but this profile records no ECG (use polar-h10-ecg)")
+            stream, fs_hz, data = StreamKind.EMG, self.ecg_fs_hz, frame.counts.astype(np.float64)
+        else:
+            stream, fs_hz = StreamKind.IMU, self.acc_fs_hz
+            data = frame.counts.astype(np.float64) * self._acc_scale(frame)
+        first_ns = self._first_sample_ns(frame.measurement, frame.timestamp_ns, n, fs_hz)
+        device_t_us = None if first_ns is None else first_ns // 1000
+        return (SampleBlock(stream, None, device_t_us, fs_hz, data),)
+
+    def _acc_scale(self, frame: PmdFrame) -> float:
+        """g per count for an ACC frame."""
+        if not frame.compressed:
+            return MG_TO_G  # raw ACC frames are in mG
+        factor = self._factor(Measurement.ACC)
+        if frame.frame_type == 0:  # counts x factor = g
+            return factor if factor is not None else self.acc_range_g / 32768.0
+        return (factor if factor is not None else 1.0) * MG_TO_G  # counts x factor = mG
+
+    def _factor(self, measurement: int) -> float | None:
+        bits = self._factor_bits.get(measurement)
+        if bits is None:
+            return None
+        (value,) = struct.unpack("<f", bits.to_bytes(4, "little"))
+        return float(value) if np.isfinite(value) and value > 0.0 else None
+
+    def _first_sample_ns(self, measurement: int, ts_ns: int, n: int, fs_hz: float) -> int | None:
+        nominal_ns = 1e9 / fs_hz
+        prev = self._last_ts_ns.get(measurement)
+        self._last_ts_ns[measurement] = ts_ns
+        dt_ns = nominal_ns
+        if prev is not None and ts_ns > prev:
+            measured = (ts_ns - prev) / n
+            if abs(measured - nominal_ns) <= 0.25 * nominal_ns:
+                dt_ns = measured
+        first = ts_ns - round((n - 1) * dt_ns)
+        return first if first >= 0 else None
+
+    def _control_point(self, payload: bytes) -> None:
+        if not payload:
+            raise MalformedPacket("empty PMD control-point notification")
+        if payload[0] == CP_MEASUREMENT_STOPPED:
+            return  # the device stopped a stream on its own; the gap shows in the data
+        if payload[0] != CP_RESPONSE or len(payload) < 4:
+            raise MalformedPacket(f"PMD control-point notification {payload.hex()} is not a response")
+        op, measurement, status = payload[1], payload[2] & MEASUREMENT_MASK, payload[3]
+        if status != 0:
+            reason = _CP_STATUS[status] if status < len(_CP_STATUS) else f"status {status}"
+            raise MalformedPacket(f"Polar refused PMD command {op} for measurement {measurement}: {reason}")
+        if op == OP_START and len(payload) > 5:
+            factor = parse_settings(payload[5:]).get(Setting.FACTOR)
+            if factor:
+                self._factor_bits[measurement] = factor[0]
+
+
+def _acc_channels() -> tuple[ChannelSpec, ...]:
+    return (
+        ChannelSpec("acc_x", SignalKind.ACC, Role.ACC_X, MG_TO_G),
+        ChannelSpec("acc_y", SignalKind.ACC, Role.ACC_Y, MG_TO_G),
+        ChannelSpec("acc_z", SignalKind.ACC, Role.ACC_Z, MG_TO_G),
+    )
+
+
+# ECG is a biopotential in µV; it travels on the EMG stream with no default role (the H10's
+# 130 Hz cannot carry surface EMG).  See docs/profiles.md for why not a separate stream kind.
+ECG_CHANNELS = (ChannelSpec("ecg", SignalKind.EMG, None, 1.0),)
+
+H10_ACC_SETTINGS = MappingProxyType({Setting.SAMPLE_RATE: 200, Setting.RESOLUTION: 16, Setting.RANGE: 8})
+H10_ECG_SETTINGS = MappingProxyType({Setting.SAMPLE_RATE: 130, Setting.RESOLUTION: 14})
+VERITY_ACC_SETTINGS = MappingProxyType(
+    {Setting.SAMPLE_RATE: 52, Setting.RESOLUTION: 16, Setting.RANGE: 8, Setting.CHANNELS: 3}
+)
+
+
+def _profile(
+    name: str,
+    prefix: str,
+    starts: tuple[Measurement, ...],
+    channels: Mapping[StreamKind, tuple[ChannelSpec, ...]],
+    settings: Mapping[Measurement, Mapping[Setting, int]],
+    description: str,
+) -> DeviceProfile:
+    acc_fs = float(settings[Measurement.ACC][Setting.SAMPLE_RATE])
+    ecg_fs = float(settings.get(Measurement.ECG, H10_ECG_SETTINGS)[Setting.SAMPLE_RATE])
+    return DeviceProfile(
+        name=name,
+        service_uuids=(PMD_SERVICE,),
+        name_prefixes=(prefix,),
+        notify_chars=(PMD_DATA, PMD_CONTROL_POINT),
+        control_char=PMD_CONTROL_POINT,
+        start_commands=tuple(start_command(m, settings[m]) for m in starts),
+        stop_commands=tuple(stop_command(m) for m in starts),
+        channels=channels,
+        new_decoder=partial(
+            PolarPmdDecoder, acc_fs_hz=acc_fs, ecg_fs_hz=ecg_fs, ecg_enabled=Measurement.ECG in starts
+        ),
+        has_device_clock=True,
+        description=description,
+        extra={"seq": "none (no packet counter); loss shows in the device clock"},
+    )
+
+
+PROFILE_H10 = _profile(
+    "polar-h10",
+    "Polar H10",
+    (Measurement.ACC,),
+    {StreamKind.IMU: _acc_channels()},
+    {Measurement.ACC: H10_ACC_SETTINGS},
+    "Polar H10 accelerometer over PMD (200 Hz, ±8 g, device ns clock)",
+)
+PROFILE_H10_ECG = _profile(
+    "polar-h10-ecg",
+    "Polar H10",
+    (Measurement.ACC, Measurement.ECG),
+    {StreamKind.IMU: _acc_channels(), StreamKind.EMG: ECG_CHANNELS},
+    {Measurement.ACC: H10_ACC_SETTINGS, Measurement.ECG: H10_ECG_SETTINGS},
+    "Polar H10 accelerometer plus ECG (130 Hz, µV, no default role) over PMD",
+)
+PROFILE_VERITY = _profile(
+    "polar-verity-sense",
+    "Polar Sense",
+    (Measurement.ACC,),
+    {StreamKind.IMU: _acc_channels()},
+    {Measurement.ACC: VERITY_ACC_SETTINGS},
+    "Polar Verity Sense accelerometer over PMD (52 Hz, ±8 g, delta frames, device ns clock)",
+)
+
+PROFILES = (PROFILE_H10, PROFILE_H10_ECG, PROFILE_VERITY)

@@ -1,0 +1,1 @@
+"""Signal conditioning, envelopes, baselines and movement onset (pure functions on arrays)."""

@@ -1,0 +1,163 @@
+"""Amplitude envelopes and resting baselines.
+
+The envelope is a centred moving RMS (an estimate of the EMG amplitude, µV);
+windows are given in seconds and converted to samples only through
+:func:`glutesense.signal.units.n_samples`.  NaN samples (gaps) are left out of
+each window; a window with no finite sample gives NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from glutesense.records import Event
+from glutesense.signal.units import index_at, n_samples, time_at
+
+FloatArray = npt.NDArray[np.float64]
+
+MAD_TO_SD = 1.4826
+"""Scale from the median absolute deviation to the SD of a normal distribution."""
+
+
+def moving_mean(x: FloatArray, window_n: int) -> FloatArray:
+    """Centred moving mean over ``window_n`` samples, ignoring NaN; shape as ``x``."""
+    ok = np.isfinite(x)
+    v = np.where(ok, x, 0.0)
+    c = np.concatenate(([0.0], np.cumsum(v)))
+    k = np.concatenate(([0], np.cumsum(ok)))
+    n = x.size
+    half = window_n // 2
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) - half + window_n, 0, n)
+    cnt = k[hi] - k[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (c[hi] - c[lo]) / cnt
+    return np.where(cnt > 0, out, np.nan)
+
+
+def rms_envelope(x_uv: FloatArray, fs_hz: float, *, window_s: float) -> FloatArray:
+    """Centred moving-RMS envelope.
+
+    Parameters
+    ----------
+    x_uv : ndarray, shape (n_samples,)
+        Conditioned EMG, µV (NaN in gaps).
+    fs_hz : float
+    window_s : float
+        Window length, seconds.
+
+    Returns
+    -------
+    ndarray, shape (n_samples,)
+        Envelope, µV.
+    """
+    return np.sqrt(moving_mean(np.square(x_uv), n_samples(window_s, fs_hz)))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Resting level of an envelope.
+
+    Attributes
+    ----------
+    mean, sd : float
+        Mean and standard deviation over the window (envelope units, µV).
+    median, robust_sd : float
+        Median and MAD-based SD (``1.4826 * MAD``); what detectors use.
+    start_s, stop_s : float
+        The window ``[start_s, stop_s)``.
+    source : str
+        ``"rest"`` (a ``rest`` event) or ``"quietest"`` (quietest window found).
+    """
+
+    mean: float
+    sd: float
+    median: float
+    robust_sd: float
+    start_s: float
+    stop_s: float
+    source: str
+
+    def level(self, h_sd: float) -> float:
+        """Robust level ``median + h_sd * robust_sd``."""
+        return self.median + h_sd * self.robust_sd
+
+
+def baseline_of(env: FloatArray, fs_hz: float, start_s: float, stop_s: float, *, t0_s: float = 0.0,
+                source: str = "rest") -> Baseline | None:
+    """Baseline statistics of ``env`` over ``[start_s, stop_s)``; None if too few finite samples."""
+    a = max(index_at(start_s, fs_hz, t0_s), 0)
+    b = min(index_at(stop_s, fs_hz, t0_s), env.size)
+    seg = env[a:b]
+    seg = seg[np.isfinite(seg)]
+    if seg.size < 10:
+        return None
+    med = float(np.median(seg))
+    mad = float(np.median(np.abs(seg - med)))
+    return Baseline(
+        mean=float(seg.mean()),
+        sd=float(seg.std()),
+        median=med,
+        robust_sd=max(MAD_TO_SD * mad, 1e-12),
+        start_s=start_s,
+        stop_s=stop_s,
+        source=source,
+    )
+
+
+def rest_window(events: Sequence[Event], *, min_duration_s: float = 0.5) -> tuple[float, float] | None:
+    """The longest ``rest`` event with a duration of at least ``min_duration_s``, as ``(start_s, stop_s)``."""
+    rests = [e for e in events if e.trial_type == "rest" and e.duration_s >= min_duration_s]
+    if not rests:
+        return None
+    best = max(rests, key=lambda e: e.duration_s)
+    return best.onset_s, best.onset_s + best.duration_s
+
+
+def quietest_window(env: FloatArray, fs_hz: float, *, window_s: float, t0_s: float = 0.0) -> tuple[
+    float, float
+]:
+    """Window ``(start_s, stop_s)`` of length ``window_s`` with the lowest median envelope."""
+    w = min(n_samples(window_s, fs_hz), env.size)
+    step = max(w // 4, 1)
+    best_i, best_v = 0, np.inf
+    for i in range(0, max(env.size - w, 0) + 1, step):
+        seg = env[i : i + w]
+        if np.isfinite(seg).sum() < w // 2:
+            continue
+        v = float(np.nanmedian(seg))
+        if v < best_v:
+            best_i, best_v = i, v
+    return time_at(best_i, fs_hz, t0_s), time_at(best_i + w, fs_hz, t0_s)
+
+
+def find_baseline(env: FloatArray, fs_hz: float, events: Sequence[Event], *, t0_s: float = 0.0,
+                  quiet_window_s: float = 1.0) -> Baseline:
+    """Baseline from the rest phase if there is one, else from the quietest window.
+
+    Parameters
+    ----------
+    env : ndarray, shape (n_samples,)
+        Envelope, µV.
+    fs_hz : float
+    events : sequence of Event
+        A ``rest`` event with a duration marks the baseline phase.
+    t0_s : float
+        Time of ``env[0]``.
+    quiet_window_s : float
+        Window length for the quietest-window fallback.
+    """
+    rest = rest_window(events)
+    if rest is not None:
+        b = baseline_of(env, fs_hz, rest[0], rest[1], t0_s=t0_s, source="rest")
+        if b is not None:
+            return b
+    start_s, stop_s = quietest_window(env, fs_hz, window_s=quiet_window_s, t0_s=t0_s)
+    b = baseline_of(env, fs_hz, start_s, stop_s, t0_s=t0_s, source="quietest")
+    if b is None:
+        raise ValueError("signal too short or too gappy to find a resting baseline")
+    return b

@@ -1,0 +1,18 @@
+"""The virtual sensor: a physiological model of a person, served as a Bleak backend.
+
+Nothing in the live path imports this package; ``glutesense.transport.backends``
+imports it lazily when the device is ``sim``.
+"""
+
+from glutesense.virtual.params import BASIC_EMG_ROLES, DEFAULT_EMG_ROLES, Pattern, PersonParams
+from glutesense.virtual.person import VirtualPerson, parse_cue_label, simulate
+
+__all__ = [
+    "BASIC_EMG_ROLES",
+    "DEFAULT_EMG_ROLES",
+    "Pattern",
+    "PersonParams",
+    "VirtualPerson",
+    "parse_cue_label",
+    "simulate",
+]

@@ -1,0 +1,89 @@
+"""The default detector against synthetic truth (numbers asserted, tolerances stated)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from glutesense.detect import DETECTORS, DetectionInput, make_detector
+from glutesense.detect.default import DefaultDetector, DefaultSettings
+from glutesense.roles import Role
+from glutesense.signal.condition import condition_emg
+from glutesense.synth import SynthSpec, make_recording
+
+ROLES = (Role.GLUTE_MAX_L, Role.HAMSTRING_L, Role.GLUTE_MAX_R, Role.HAMSTRING_R)
+
+
+def onset_errors_ms(spec: SynthSpec) -> tuple[np.ndarray, int, int]:
+    """Signed errors of the nearest detected onset to each true onset; (errors, n_bursts, n_true)."""
+    rec, truth = make_recording(spec)
+    det = make_detector("default")
+    errors, n_bursts = [], 0
+    for role in ROLES:
+        x, fs, t0 = rec.signal(role)
+        bursts = det.detect(DetectionInput(condition_emg(x, fs).signal_uv, fs, t0, (0.5, spec.rest_s - 0.5)))
+        n_bursts += len(bursts)
+        for o in truth.onsets:
+            if o.side is role.side and o.muscle is role.muscle and bursts:
+                errors.append(min((b.onset_s - o.onset_s for b in bursts), key=abs) * 1000.0)
+    return np.array(errors), n_bursts, len(truth.onsets)
+
+
+@pytest.mark.parametrize("fs_hz", [1000.0, 2000.0])
+def test_raised_cosine_onsets_at_15_db(fs_hz: float) -> None:
+    # tolerance: median |error| <= 20 ms, 90th percentile <= 45 ms (rises 50-150 ms, SNR 15 dB)
+    err, n_bursts, n_true = onset_errors_ms(SynthSpec(fs_hz=fs_hz, snr_db=15.0, n_reps=6, seed=11))
+    assert n_bursts == n_true
+    assert err.size == n_true
+    assert np.median(np.abs(err)) <= 20.0
+    assert np.percentile(np.abs(err), 90) <= 45.0
+
+
+def test_step_onsets_are_placed_tightly() -> None:
+    err, n_bursts, n_true = onset_errors_ms(SynthSpec(snr_db=15.0, rise_s=(0.0, 0.0), n_reps=5, seed=4))
+    assert n_bursts == n_true
+    # known: steps come out ~18 ms early (the rise fit prefers a short ramp); issue 3 tightens this
+    assert np.median(np.abs(err)) <= 25.0
+    assert np.percentile(np.abs(err), 90) <= 35.0
+
+
+def test_backtracking_beats_the_threshold_alarm_on_slow_rises() -> None:
+    rec, truth = make_recording(SynthSpec(snr_db=15.0, rise_s=(0.2, 0.25), n_reps=5, seed=5))
+    x, fs, t0 = rec.signal(Role.HAMSTRING_L)
+    bursts = make_detector("default").detect(DetectionInput(condition_emg(x, fs).signal_uv, fs, t0, (0.5, 4.5)))
+    true = [o.onset_s for o in truth.onsets if o.side.value == "left" and o.muscle.value == "hamstring"]
+    onset_err = [abs(min((b.onset_s - t for b in bursts), key=abs)) for t in true]
+    alarm_err = [abs(min((b.alarm_s - t for b in bursts), key=abs)) for t in true]
+    assert np.median(onset_err) < 0.5 * np.median(alarm_err)
+
+
+def test_200_hz_input_works() -> None:
+    err, n_bursts, n_true = onset_errors_ms(SynthSpec(fs_hz=200.0, snr_db=15.0, n_reps=4, seed=2))
+    assert n_bursts == n_true
+    assert np.median(np.abs(err)) <= 50.0  # 200 Hz: causal band 20-90 Hz, late by ~30 ms (known)
+
+
+def test_no_bursts_on_pure_noise_rest() -> None:
+    fs = 1000.0
+    rng = np.random.default_rng(7)
+    x = 5.0 * rng.standard_normal(int(120 * fs))  # two minutes of rest
+    c = condition_emg(x, fs)
+    assert make_detector("default").detect(DetectionInput(c.signal_uv, fs, 0.0, (0.0, 20.0))) == ()
+
+
+def test_short_spike_is_rejected() -> None:
+    fs = 1000.0
+    rng = np.random.default_rng(8)
+    x = 5.0 * rng.standard_normal(int(10 * fs))
+    x[5000:5005] += 400.0  # a 5 ms electrode pop
+    c = condition_emg(x, fs, label="glute_max_l")
+    assert make_detector("default").detect(DetectionInput(c.signal_uv, fs, 0.0, (0.0, 4.0))) == ()
+
+
+def test_registry_and_settings_validation() -> None:
+    assert "default" in DETECTORS
+    with pytest.raises(ValueError, match="unknown detector 'nope'"):
+        make_detector("nope")
+    det = DefaultDetector(DefaultSettings(power_ms=2.0))
+    with pytest.raises(ValueError, match="shorter than one sample at 200 Hz"):
+        det.detect(DetectionInput(np.zeros(2000), 200.0, 0.0, (0.0, 5.0)))

@@ -126,7 +126,7 @@ def simulate(spec: SimSpec) -> SimRecording:
     fs = spec.fs_hz
     rep_s = spec.hold_s + spec.pause_s + 1.0
     dur = spec.rest_s + spec.n_reps * rep_s + 1.0
-    n = int(round(dur * fs))
+    n = round(dur * fs)
     t = np.arange(n) / fs
     f = np.fft.rfftfreq(n, 1 / fs)
     f1 = np.maximum(f, 0.5)
@@ -139,7 +139,7 @@ def simulate(spec: SimSpec) -> SimRecording:
     lowers: list[float] = []
     amps = {}
     envs = np.zeros((4, n))
-    for c, role in enumerate(EMG_ROLES):
+    for role in EMG_ROLES:
         amps[role] = rng.uniform(30.0, 200.0)
     for r in range(spec.n_reps):
         cue = spec.rest_s + 0.5 + r * rep_s + rng.uniform(-0.2, 0.2)
@@ -167,8 +167,9 @@ def simulate(spec: SimSpec) -> SimRecording:
         lowers.append(lower + rng.uniform(0.1, 0.25))
     for c, role in enumerate(EMG_ROLES):
         # slow plateau modulation (fatigue / load sharing), +-15 %
-        mod = 1.0 + 0.15 * np.interp(t, np.arange(0, dur + 1, 0.4), rng.uniform(-1, 1, int(dur / 0.4) + 3)[: len(
-            np.arange(0, dur + 1, 0.4))])
+        values = rng.uniform(-1, 1, int(dur / 0.4) + 3)
+        knots_s = np.arange(0, dur + 1, 0.4)[: values.size]
+        mod = 1.0 + 0.15 * np.interp(t, knots_s, values[: knots_s.size])
         amp_env = amps[role] * envs[c] * mod
         active[c] = envs[c] > 0
         fl, fh = rng.uniform(40, 75), rng.uniform(100, 160)
@@ -197,8 +198,10 @@ def simulate(spec: SimSpec) -> SimRecording:
     hum *= 1 + 0.2 * np.sin(2 * np.pi * rng.uniform(0.05, 0.3) * t)
     for c in range(4):
         gain = rng.uniform(0.3, 1.0)
-        wander = sum(rng.uniform(20, 150) * np.sin(2 * np.pi * rng.uniform(0.05, 2.0) * t + rng.uniform(0, 6.3))
-                     for _ in range(3))
+        wander = sum(
+            rng.uniform(20, 150) * np.sin(2 * np.pi * rng.uniform(0.05, 2.0) * t + rng.uniform(0, 6.3))
+            for _ in range(3)
+        )
         emg[c] += mains_amp * gain * hum + wander + rng.uniform(-500, 500)
     if spec.artifacts:
         _add_artifacts(rng, emg, t, fs, lifts, lowers, amps)
@@ -217,8 +220,10 @@ def _add_artifacts(rng: np.random.Generator, emg: FloatArray, t: FloatArray, fs:
             gain = rng.uniform(0.5, 4.0) * amps[role]
             dt = t - tm
             after = dt >= 0
-            osc = np.where(after, np.exp(-np.clip(dt, 0, None) / tau) * np.sin(2 * np.pi * f_osc * dt), 0.0)
-            step = rng.uniform(-1, 1) * 0.5 * (1 + np.tanh(dt / step_rise)) * np.exp(-np.clip(dt, 0, None) / 0.5)
+            decay = np.exp(-np.clip(dt, 0, None) / tau)
+            osc = np.where(after, decay * np.sin(2 * np.pi * f_osc * dt), 0.0)
+            edge = 0.5 * (1 + np.tanh(dt / step_rise))
+            step = rng.uniform(-1, 1) * edge * np.exp(-np.clip(dt, 0, None) / 0.5)
             emg[c] += gain * (osc + step)
     # electrode pops: ~3 per minute per channel, 2-10 ms biphasic
     dur = t[-1]
@@ -233,7 +238,7 @@ def _add_artifacts(rng: np.random.Generator, emg: FloatArray, t: FloatArray, fs:
 
 def _accelerometer(rng: np.random.Generator, dur: float, lifts: list[float], lowers: list[float],
                    artifacts: bool) -> FloatArray:
-    m = int(round(dur * IMU_FS_HZ))
+    m = round(dur * IMU_FS_HZ)
     t = np.arange(m) / IMU_FS_HZ
     angle = np.zeros(m)
     for up, down in zip(lifts, lowers, strict=True):

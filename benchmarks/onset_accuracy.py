@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import importlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -223,7 +222,7 @@ def score(sim: SimRecording, bursts: Bursts, picks: dict[tuple[int, str, str], f
         quiet_min += quiet.sum() / fs / 60.0
         if crashed:
             continue
-        for onset_s, alarm_s, _ in bursts.get(role, []):
+        for _, alarm_s, _ in bursts.get(role, []):
             i = int(alarm_s * fs)
             if 0 <= i < quiet.size and quiet[i]:
                 false_n += 1
@@ -254,7 +253,8 @@ def work(job: Job) -> tuple[list[dict], list[dict], float]:
             crashed, err, bursts, picks = True, f"{type(e).__name__}: {e}", {}, None
         rows, fb, qm = score(sim, bursts, picks, crashed=crashed)
         onset_rows += [{**meta, "method": name, **r} for r in rows]
-        rec_rows.append({**meta, "method": name, "false": fb, "quiet_min": qm, "crash": crashed, "error": err})
+        rec_rows.append({**meta, "method": name, "false": fb, "quiet_min": qm, "crash": crashed,
+                         "error": err})
     return onset_rows, rec_rows, time.perf_counter() - t0
 
 
@@ -292,7 +292,8 @@ def run_peers(jobs: list[Job], npz_dir: Path) -> tuple[list[dict], list[dict], s
 
 def _peer_versions() -> str:
     code = ("import importlib.metadata as m;"
-            "print(', '.join(f'{p} {m.version(p)}' for p in ('neurokit2','biosppy','numpy','scipy','pandas')))")
+            "print(', '.join(f'{p} {m.version(p)}' for p in "
+            "('neurokit2','biosppy','numpy','scipy','pandas')))")
     proc = subprocess.run([str(PEER_PYTHON), "-c", code], capture_output=True, text=True, check=False)
     return "peers: " + proc.stdout.strip()
 
@@ -371,10 +372,11 @@ def check_targets(cond: pd.DataFrame, overall: pd.DataFrame, method: str) -> lis
         f"order right >= 97 %: worst condition {c['order%'].min():.1f} % (overall {ov['order%']:.1f} %)",
     ]
     peers = [m for m in overall.index if m in PEER_NAMES]
-    for label, best in (("most accurate", min(peers, key=lambda m: overall.loc[m, "med|e|"]) if peers else None),
-                        ("most complete", max(peers, key=lambda m: overall.loc[m, "found%"]) if peers else None)):
-        if best is None:
-            continue
+    if not peers:
+        return out
+    most_accurate = min(peers, key=lambda m: overall.loc[m, "med|e|"])
+    most_complete = max(peers, key=lambda m: overall.loc[m, "found%"])
+    for label, best in (("most accurate", most_accurate), ("most complete", most_complete)):
         ratio = overall.loc[best, "med|e|"] / ov["med|e|"]
         out.append(f">= 2x lower median error than the {label} peer ({best}): {ratio:.1f}x; found "
                    f"{ov['found%']:.1f} % vs {overall.loc[best, 'found%']:.1f} %")
@@ -384,7 +386,8 @@ def check_targets(cond: pd.DataFrame, overall: pd.DataFrame, method: str) -> lis
 PEER_NAMES = ("neurokit2", "biosppy", "biosppy_hodges_bui", "biosppy_bonato")
 
 
-def make_jobs(n_per_cell: int, n_reps: int, detectors: tuple[str, ...], npz_dir: str, seed0: int) -> list[Job]:
+def make_jobs(n_per_cell: int, n_reps: int, detectors: tuple[str, ...], npz_dir: str,
+              seed0: int) -> list[Job]:
     rng = np.random.default_rng(seed0)
     jobs = []
     k = 0
@@ -393,7 +396,8 @@ def make_jobs(n_per_cell: int, n_reps: int, detectors: tuple[str, ...], npz_dir:
             for artifacts in (True, False):
                 for _ in range(n_per_cell):
                     snr = float(rng.uniform(lo, hi))
-                    spec = SimSpec(fs_hz=fs, snr_db=snr, artifacts=artifacts, seed=seed0 * 100000 + k, n_reps=n_reps)
+                    spec = SimSpec(fs_hz=fs, snr_db=snr, artifacts=artifacts, seed=seed0 * 100000 + k,
+                                   n_reps=n_reps)
                     jobs.append(Job(f"r{k:04d}", spec, f"{lo:g}-{hi:g}", detectors, npz_dir))
                     k += 1
     return jobs
@@ -436,9 +440,11 @@ def main(argv: list[str] | None = None) -> int:
 
     via = [m for m in detectors if _analysis_module() is not None and m in DETECTORS]
     pipeline = f"analyze() for {', '.join(via) or 'none'}, direct (condition_emg + detector) for the rest"
-    print(f"# onset_accuracy: {len(jobs)} recordings, {len(onsets) // max(onsets['method'].nunique(), 1)} onsets "
+    per_method = len(onsets) // max(onsets["method"].nunique(), 1)
+    print(f"# onset_accuracy: {len(jobs)} recordings, {per_method} onsets "
           f"per method; our pipeline: {pipeline}; {peer_note}")
-    print(f"# grid: SNR bands {[f'{a:g}-{b:g}' for a, b in SNR_BANDS]} dB x fs {[int(f) for f in FS_GRID]} Hz x "
+    bands = [f"{a:g}-{b:g}" for a, b in SNR_BANDS]
+    print(f"# grid: SNR bands {bands} dB x fs {[int(f) for f in FS_GRID]} Hz x "
           f"artifacts on/off x {n_per_cell} recording(s); seed {args.seed}")
     print("# columns: found% of truth onsets; FB/min false bursts per minute of rest; |e| abs error vs "
           "activation start, ms; e10 vs 10 % of plateau; bias = median signed error (+ late); order% for "

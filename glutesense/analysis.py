@@ -154,8 +154,9 @@ class AnalysisResult:
         return None
 
 
-def _analyze_channel(recording: Recording, role: Role, detector_name: str, settings: AnalysisSettings,
-                     notes: list[str]) -> ChannelResult:
+def _analyze_channel(
+    recording: Recording, role: Role, detector_name: str, settings: AnalysisSettings, notes: list[str]
+) -> ChannelResult:
     x, fs_hz, t0_s = recording.signal(role)
     cond = condition_emg(x, fs_hz, settings=settings.condition, label=role.value)
     notes.extend(cond.notes)
@@ -163,16 +164,26 @@ def _analyze_channel(recording: Recording, role: Role, detector_name: str, setti
     rest = rest_window(recording.events)
     if rest is None:
         rest = quietest_window(env, fs_hz, window_s=settings.quiet_window_s, t0_s=t0_s)
-        notes.append(f"{role.value}: no 'rest' event; baseline from the quietest "
-                     f"{settings.quiet_window_s:g} s ({rest[0]:.2f}-{rest[1]:.2f} s)")
+        notes.append(
+            f"{role.value}: no 'rest' event; baseline from the quietest "
+            f"{settings.quiet_window_s:g} s ({rest[0]:.2f}-{rest[1]:.2f} s)"
+        )
     base = baseline_of(env, fs_hz, rest[0], rest[1], t0_s=t0_s, source="rest")
     if base is None:
         raise ValueError(f"{role.value}: resting window {rest[0]:.2f}-{rest[1]:.2f} s holds too few samples")
     bursts = make_detector(detector_name).detect(DetectionInput(cond.signal_uv, fs_hz, t0_s, rest))
     step = max(round(fs_hz / settings.trace_hz), 1)
     return ChannelResult(
-        role=role, fs_hz=fs_hz, band_hz=cond.band_hz, mains_hz=cond.mains_hz, zero_phase=cond.zero_phase,
-        baseline=base, bursts=bursts, trace_t0_s=t0_s, trace_hz=fs_hz / step, trace_uv=env[::step].copy(),
+        role=role,
+        fs_hz=fs_hz,
+        band_hz=cond.band_hz,
+        mains_hz=cond.mains_hz,
+        zero_phase=cond.zero_phase,
+        baseline=base,
+        bursts=bursts,
+        trace_t0_s=t0_s,
+        trace_hz=fs_hz / step,
+        trace_uv=env[::step].copy(),
     )
 
 
@@ -187,8 +198,9 @@ def _tilt(recording: Recording) -> Tilt | None:
     return tilt_from_acc(acc, stream.fs_hz, t0_s=stream.t0_s, rest_s=rest)
 
 
-def _rep_result(window: RepWindow, glute: ChannelResult, ham: ChannelResult, protocol: Protocol,
-                cfg: MetricSettings) -> RepResult:
+def _rep_result(
+    window: RepWindow, glute: ChannelResult, ham: ChannelResult, protocol: Protocol, cfg: MetricSettings
+) -> RepResult:
     g = pick_sustained(glute.bursts, window, cfg)
     h = pick_sustained(ham.bursts, window, cfg)
     g_s = g.burst.onset_s if g.burst else None
@@ -213,7 +225,8 @@ def _rep_result(window: RepWindow, glute: ChannelResult, ham: ChannelResult, pro
         glute_lag_ms=lag,
         order=order,
         squeeze_latency_ms=(g_s - window.cue_s) * 1000.0
-        if sls and g_s is not None and window.cue_s is not None else None,
+        if sls and g_s is not None and window.cue_s is not None
+        else None,
         false_starts=g.false_starts if sls and (g.burst is not None or g.false_starts) else None,
         amplitude_ratio=g_uv / h_uv if g_uv is not None and h_uv else None,
         glute_hold_uv=g_uv,
@@ -228,8 +241,13 @@ def _rep_of(side: Side, t_s: float, windows: tuple[RepWindow, ...]) -> int | Non
     return None
 
 
-def analyze(recording: Recording, protocol: Protocol | str, *, detector: str = "default",
-            settings: AnalysisSettings | None = None) -> AnalysisResult:
+def analyze(
+    recording: Recording,
+    protocol: Protocol | str,
+    *,
+    detector: str = "default",
+    settings: AnalysisSettings | None = None,
+) -> AnalysisResult:
     """Analyze a recording for a protocol.
 
     Parameters
@@ -254,27 +272,48 @@ def analyze(recording: Recording, protocol: Protocol | str, *, detector: str = "
         channel, or a sample rate too low for EMG (messages name the problem).
     """
     cfg = settings or AnalysisSettings()
-    proto = Protocol(protocol)
+    try:
+        proto = Protocol(protocol)
+    except ValueError:
+        known = ", ".join(p.value for p in Protocol)
+        raise ValueError(f"unknown protocol {protocol!r} (known: {known})") from None
     make_detector(detector)  # fail early on an unknown name
-    sides = tuple(s for s in Side if recording.has(Role.emg(Muscle.GLUTE_MAX, s))
-                  and recording.has(Role.emg(Muscle.HAMSTRING, s)))
+    sides = tuple(
+        s
+        for s in Side
+        if recording.has(Role.emg(Muscle.GLUTE_MAX, s)) and recording.has(Role.emg(Muscle.HAMSTRING, s))
+    )
     if not sides:
-        raise ValueError(f"{recording.source or 'recording'}: no side has both a glute_max and a hamstring "
-                         f"channel (roles present: {', '.join(r.value for r in recording.roles)})")
+        raise ValueError(
+            f"{recording.source or 'recording'}: no side has both a glute_max and a hamstring "
+            f"channel (roles present: {', '.join(r.value for r in recording.roles)})"
+        )
     notes: list[str] = []
-    channels = tuple(_analyze_channel(recording, r, detector, cfg, notes)
-                     for r in EMG_ROLES if recording.has(r))
+    channels = tuple(
+        _analyze_channel(recording, r, detector, cfg, notes) for r in EMG_ROLES if recording.has(r)
+    )
     by_role = {c.role: c for c in channels}
     tilt = _tilt(recording)
     seg = SEGMENTERS[proto](
-        SegmentInput(recording.events, sides, tilt, {c.role: c.bursts for c in channels},
-                     recording.duration_s, recording.meta),
+        SegmentInput(
+            recording.events,
+            sides,
+            tilt,
+            {c.role: c.bursts for c in channels},
+            recording.duration_s,
+            recording.meta,
+        ),
         pre_cue_s=cfg.pre_cue_s,
     )
     notes.extend(seg.notes)
     reps = tuple(
-        _rep_result(w, by_role[Role.emg(Muscle.GLUTE_MAX, w.side)], by_role[Role.emg(Muscle.HAMSTRING, w.side)],
-                    proto, cfg.metrics)
+        _rep_result(
+            w,
+            by_role[Role.emg(Muscle.GLUTE_MAX, w.side)],
+            by_role[Role.emg(Muscle.HAMSTRING, w.side)],
+            proto,
+            cfg.metrics,
+        )
         for w in seg.reps
     )
     rows = []

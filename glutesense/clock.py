@@ -12,6 +12,7 @@ residuals as the offset.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,13 +49,16 @@ class ClockFit:
     """``t_host_s = offset_s + (1 + drift_ppm * 1e-6) * t_device_s``.
 
     ``residual_ms`` is the median latency above the fitted lower envelope, a
-    measure of how tightly host stamps follow the device clock.
+    measure of how tightly host stamps follow the device clock; ``spread_ms``
+    (10th minus 1st percentile of that latency) is how sharp the envelope is,
+    an estimate of the offset's own uncertainty.
     """
 
     offset_s: float
     drift_ppm: float
     residual_ms: float
     n_points: int
+    spread_ms: float = 0.0
 
     @property
     def scale(self) -> float:
@@ -64,8 +68,69 @@ class ClockFit:
         return self.offset_s + self.scale * np.asarray(t_device_s, dtype=np.float64)
 
 
-def fit_device_to_host(t_device_s: npt.ArrayLike, t_host_s: npt.ArrayLike, *, low_quantile: float = 0.02) -> ClockFit:
-    """Fit the lower envelope of host receive time against device time.
+def _envelope_slopes(td: FloatArray, lat: FloatArray) -> FloatArray:
+    """Pairwise slopes (s/s) between the least latencies of time windows of one segment."""
+    if td.size < 40 or np.ptp(td) <= 5.0:
+        return np.zeros(0)
+    n_win = int(min(40, td.size // 5))
+    edges = np.linspace(td.min(), td.max(), n_win + 1)
+    which = np.clip(np.searchsorted(edges, td, side="right") - 1, 0, n_win - 1)
+    xs, ys = [], []
+    for w in range(n_win):
+        sel = np.flatnonzero(which == w)
+        if sel.size:
+            k = sel[np.argmin(lat[sel])]
+            xs.append(td[k])
+            ys.append(lat[k])
+    x, y = np.asarray(xs), np.asarray(ys)
+    i, j = np.triu_indices(x.size, k=1)
+    dx = x[j] - x[i]
+    ok = dx > 0.5
+    return np.asarray((y[j][ok] - y[i][ok]) / dx[ok], dtype=np.float64)
+
+
+def fit_segments(
+    segments: Sequence[tuple[npt.ArrayLike, npt.ArrayLike]], *, low_quantile: float = 0.02
+) -> tuple[ClockFit, ...]:
+    """Fit gap-free segments of one device: one drift for the device, an offset per segment.
+
+    Each segment's device time runs without a break in what is known of it (a device
+    clock, or a packet counter that did not lose count); across segments the device
+    time is unknown, so each gets its own offset.  Drift is the median of the pairwise
+    slopes of the lower envelope within segments (Theil-Sen); segments too short to
+    show drift take the others'.
+
+    Parameters
+    ----------
+    segments : sequence of (t_device_s, t_host_s)
+        Per segment, device time at which each packet was complete, s, and its host
+        receive time, s (arrays of equal length, at least one point).
+    low_quantile : float
+        Quantile of ``t_host - t_device`` (after drift) taken as the zero-latency offset.
+    """
+    pairs = [(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)) for a, b in segments]
+    if not pairs or any(a.size == 0 or a.size != b.size for a, b in pairs):
+        raise ValueError("every clock segment needs matching, non-empty device and host times")
+    slopes = np.concatenate([_envelope_slopes(td, th - td) for td, th in pairs])
+    drift_ppm = 0.0
+    if slopes.size:
+        slope = float(np.median(slopes))
+        if abs(slope) * 1e6 <= MAX_DRIFT_PPM:
+            drift_ppm = slope * 1e6
+    out = []
+    for td, th in pairs:
+        detrended = th - td - drift_ppm * 1e-6 * td
+        offset = float(np.quantile(detrended, low_quantile))
+        residual_ms = float(np.median(detrended - offset) * 1e3)
+        q01, q10 = np.quantile(detrended, [0.01, 0.10])
+        out.append(ClockFit(offset, drift_ppm, residual_ms, int(td.size), float((q10 - q01) * 1e3)))
+    return tuple(out)
+
+
+def fit_device_to_host(
+    t_device_s: npt.ArrayLike, t_host_s: npt.ArrayLike, *, low_quantile: float = 0.02
+) -> ClockFit:
+    """Fit the lower envelope of host receive time against device time (one segment).
 
     Parameters
     ----------
@@ -77,33 +142,6 @@ def fit_device_to_host(t_device_s: npt.ArrayLike, t_host_s: npt.ArrayLike, *, lo
         Quantile of ``t_host - t_device`` taken as the zero-latency offset.
     """
     td = np.asarray(t_device_s, dtype=np.float64)
-    th = np.asarray(t_host_s, dtype=np.float64)
     if td.size == 0:
         raise ValueError("no packets to fit a clock to")
-    lat = th - td
-    drift_ppm = 0.0
-    if td.size >= 40 and np.ptp(td) > 5.0:
-        # Lower envelope: the least latency in each of n windows, then the
-        # median of pairwise slopes between window minima (Theil-Sen).
-        n_win = int(min(40, td.size // 5))
-        edges = np.linspace(td.min(), td.max(), n_win + 1)
-        which = np.clip(np.searchsorted(edges, td, side="right") - 1, 0, n_win - 1)
-        xs, ys = [], []
-        for w in range(n_win):
-            sel = np.flatnonzero(which == w)
-            if sel.size:
-                k = sel[np.argmin(lat[sel])]
-                xs.append(td[k])
-                ys.append(lat[k])
-        x, y = np.asarray(xs), np.asarray(ys)
-        i, j = np.triu_indices(x.size, k=1)
-        dx = x[j] - x[i]
-        ok = dx > 0.5
-        if np.any(ok):
-            slope = float(np.median((y[j][ok] - y[i][ok]) / dx[ok]))
-            if abs(slope) * 1e6 <= MAX_DRIFT_PPM:
-                drift_ppm = slope * 1e6
-    detrended = lat - drift_ppm * 1e-6 * td
-    offset = float(np.quantile(detrended, low_quantile))
-    residual_ms = float(np.median(detrended - offset) * 1e3)
-    return ClockFit(offset, drift_ppm, residual_ms, int(td.size))
+    return fit_segments([(td, t_host_s)], low_quantile=low_quantile)[0]

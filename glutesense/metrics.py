@@ -84,8 +84,11 @@ def pick_sustained(bursts: Sequence[Burst], window: RepWindow, settings: MetricS
     sustained = [b for b in inside if b.duration_s >= settings.sustained_s]
     if sustained:
         first = sustained[0]
-        short = [b for b in inside if b.onset_s < first.onset_s
-                 and (window.cue_s is None or b.onset_s >= window.cue_s)]
+        short = [
+            b
+            for b in inside
+            if b.onset_s < first.onset_s and (window.cue_s is None or b.onset_s >= window.cue_s)
+        ]
         return OnsetPick(first, "", len(short))
     ongoing = [b for b in bursts if b.onset_s < window.start_s < b.offset_s]
     if ongoing:
@@ -95,8 +98,9 @@ def pick_sustained(bursts: Sequence[Burst], window: RepWindow, settings: MetricS
     return OnsetPick(None, "no activation above the resting level", 0)
 
 
-def classify_order(glute_s: float | None, hamstring_s: float | None, *, glute_absent: bool,
-                   simultaneous_ms: float) -> Order:
+def classify_order(
+    glute_s: float | None, hamstring_s: float | None, *, glute_absent: bool, simultaneous_ms: float
+) -> Order:
     """Firing order from two onsets (None when missing)."""
     if glute_s is None:
         return Order.GLUTE_ABSENT if glute_absent and hamstring_s is not None else Order.UNDETECTED

@@ -145,6 +145,17 @@ def schedule_duration_s(schedule: Iterable[ScheduledCue]) -> float:
     return max((c.t_s + c.duration_s for c in schedule), default=0.0)
 
 
+def _blocks(schedule: Sequence[ScheduledCue]) -> list[tuple[ScheduledCue, ...]]:
+    """Consecutive cues of one rep (same ``rep`` and ``side``) form a block; others stand alone."""
+    out: list[list[ScheduledCue]] = []
+    for c in schedule:
+        if out and c.rep is not None and (out[-1][0].rep, out[-1][0].side) == (c.rep, c.side):
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return [tuple(b) for b in out]
+
+
 # --------------------------------------------------------------- interfaces
 class Link(TypingProtocol):
     """What the recorder needs of a sensor link (``SensorLink`` fulfils it)."""
@@ -234,6 +245,8 @@ class RecordResult:
         Packets missing according to the sequence counters, and the gaps they form.
     n_cues, n_markers_sent : int
     n_disconnects, n_reconnects : int
+    n_interrupted : int
+        Reps interrupted by a dropped link (each was repeated).
     ground_truth : bool
         Whether the device published annotations (simulated ground truth), now in the metadata.
     message : str
@@ -252,6 +265,7 @@ class RecordResult:
     n_reconnects: int
     ground_truth: bool
     message: str = ""
+    n_interrupted: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -268,6 +282,9 @@ class _State:
     n_disconnects: int = 0
     n_reconnects: int = 0
     link_lost: str = ""
+    paused: bool = False
+    n_interrupted: int = 0
+    shift_s: float = 0.0  # how far the schedule has slipped (pauses for reconnects), s
     recent: list[RawPacket] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     last_seq: dict[tuple[int, StreamKind], int] = field(default_factory=dict)
@@ -336,12 +353,20 @@ async def record(
     *,
     on_status: Callable[[RecorderStatus], None] | None = None,
     marks: asyncio.Queue[str] | None = None,
-    channels: Mapping[str, Any] | None = None,
+    channels: ChannelsArg = None,
     status_interval_s: float = 0.2,
     drain_s: float = 0.3,
     log_gaps: bool = True,
+    settle_s: float = 1.0,
+    resume_s: float = 3.0,
 ) -> RecordResult:
     """Connect, stream, run the guided ``schedule``, and write the session.
+
+    A dropped link pauses the test: the link reconnects on its own (see
+    :class:`~glutesense.transport.ble.SensorLink`), and a rep whose cues were under way
+    (from its first cue until ``settle_s`` after its last) when the link dropped is marked
+    with an ``interrupted`` event and repeated, under the same rep number, after a fresh
+    countdown of at least ``resume_s``; the rest of the schedule moves later by the pause.
 
     Parameters
     ----------
@@ -358,13 +383,17 @@ async def record(
         every cue.
     marks : asyncio.Queue of str, optional
         User marks (keypresses); each becomes a ``mark`` event with the text as ``text``.
-    channels : mapping, optional
+    channels : mapping or callable, optional
         ``{"emg": [ChannelSpec json], "imu": [...]}`` for the device (roles mapped by the
-        caller); default the profile's channels and default roles.
+        caller), or a function of the connected device's profile returning that (or None);
+        default the profile's channels and default roles.
     status_interval_s, drain_s : float
         Status period, and how long to collect in-flight packets after stopping (session s).
     log_gaps : bool
         Write a ``gap`` event when the sequence counter skips.
+    settle_s, resume_s : float
+        How long after a rep's last cue a dropped link still interrupts it, and the least
+        pause (countdown) before a repeated rep, session s.
     """
     link = link_factory()
     await link.connect()
@@ -380,13 +409,21 @@ async def record(
             status_interval_s=status_interval_s,
             drain_s=drain_s,
             log_gaps=log_gaps,
+            settle_s=settle_s,
+            resume_s=resume_s,
         )
     finally:
         await link.close()
 
 
-def _device_meta(link: Link, firmware: str | None, channels: Mapping[str, Any] | None) -> dict[str, Any]:
+ChannelsArg = Mapping[str, Any] | Callable[[DeviceProfile], Mapping[str, Any] | None] | None
+"""Channel specs as JSON, or a function of the connected device's profile returning them."""
+
+
+def _device_meta(link: Link, firmware: str | None, channels: ChannelsArg) -> dict[str, Any]:
     profile = link.profile
+    if callable(channels):
+        channels = channels(profile)
     chans = (
         dict(channels)
         if channels is not None
@@ -403,10 +440,12 @@ async def _run(
     *,
     on_status: Callable[[RecorderStatus], None] | None,
     marks: asyncio.Queue[str] | None,
-    channels: Mapping[str, Any] | None,
+    channels: ChannelsArg,
     status_interval_s: float,
     drain_s: float,
     log_gaps: bool,
+    settle_s: float,
+    resume_s: float,
 ) -> RecordResult:
     firmware = await link.read_firmware()
     device = _device_meta(link, firmware, channels)
@@ -436,15 +475,18 @@ async def _run(
         cur = schedule[idx - 1] if idx > 0 else None
         nxt = schedule[idx] if idx < len(schedule) else None
         countdown = None
-        if nxt is not None and nxt.countdown_s > 0 and nxt.t_s - nxt.countdown_s <= t < nxt.t_s:
-            countdown = nxt.t_s - t
+        due = None if nxt is None else nxt.t_s + state.shift_s
+        if nxt is not None and due is not None and nxt.countdown_s > 0 and due - nxt.countdown_s <= t < due:
+            countdown = due - t
         text = cur.text if cur is not None else "Get ready"
-        if cur is not None and cur.duration_s and t >= cur.t_s + cur.duration_s:
+        if cur is not None and cur.duration_s and t >= cur.t_s + state.shift_s + cur.duration_s:
             text = "Get ready"
+        if state.paused:
+            text = "Sensor link lost: paused until it reconnects"
         on_status(
             RecorderStatus(
                 t_s=t,
-                duration_s=end_s,
+                duration_s=end_s + state.shift_s,
                 text=text,
                 label=None if cur is None else cur.label,
                 next_text=None if nxt is None else nxt.text,
@@ -465,33 +507,105 @@ async def _run(
             writer.add_event(Event(round(now_s(), 6), 0.0, "mark"), text=text)
 
     consumer = asyncio.get_running_loop().create_task(consume(), name="recorder sink")
+
+    def check() -> None:
+        if consumer.done():
+            consumer.result()  # re-raise a writer failure
+
+    async def wait_until(t_s: float, idx: int, *, watch: int | None = None) -> bool:
+        """Sleep until session time ``t_s``; False if the link dropped (after ``watch`` drops) or was lost."""
+        while (remaining := t_s - now_s()) > 0:
+            check()
+            if state.link_lost or (watch is not None and state.n_disconnects > watch):
+                return False
+            take_marks()
+            status(idx)
+            await clock.sleep(min(status_interval_s, remaining))
+        return not state.link_lost and (watch is None or state.n_disconnects <= watch)
+
+    async def wait_for_link(idx: int) -> bool:
+        """Pause until the link is back (True) or lost for good (False)."""
+        state.paused = True
+        while not link.connected and not state.link_lost:
+            check()
+            take_marks()
+            status(idx)
+            await clock.sleep(status_interval_s)
+        state.paused = False
+        return not state.link_lost
+
+    min_lead_s = 1.0  # a rep starts on schedule if the link is back this long before its first cue
+
+    async def give(cue: ScheduledCue) -> None:
+        nonlocal n_cues, n_markers
+        onset_s = round(now_s(), 6)
+        n_cues += 1
+        sent = await link.send_marker(n_cues, cue.marker_label)
+        n_markers += sent
+        extra: dict[str, Any] = {"text": cue.text, "scheduled_s": round(cue.t_s, 6)}
+        if cue.side is not None:
+            extra["side"] = cue.side.value
+        if cue.rep is not None:
+            extra["rep"] = cue.rep
+        if sent:
+            extra["marker"] = n_cues
+        writer.add_event(Event(onset_s, cue.duration_s, cue.label), **extra)
+
     try:
         await link.start()
-        for idx, cue in enumerate(schedule):
-            while (remaining := cue.t_s - now_s()) > 0:
-                if consumer.done():
-                    consumer.result()  # re-raise a writer failure
-                if state.link_lost:
+        blocks = _blocks(schedule)
+        b = 0
+        while b < len(blocks):
+            block = blocks[b]
+            idx0 = schedule.index(block[0])
+            first_t = block[0].t_s + state.shift_s
+            # Between reps: a link that is down when the next rep is due pauses the test.
+            ok = await wait_until(first_t - block[0].countdown_s, idx0)
+            if not ok or not link.connected:
+                if state.link_lost or not await wait_for_link(idx0):
                     break
-                take_marks()
-                status(idx)
-                await clock.sleep(min(status_interval_s, remaining))
-            if state.link_lost:
+                if now_s() + min_lead_s > first_t:
+                    state.shift_s = now_s() + max(block[0].countdown_s, resume_s) - block[0].t_s
+                continue  # re-plan this block
+            drops_before = state.n_disconnects
+            interrupted = False
+            given = 0
+            for cue in block:
+                if not await wait_until(cue.t_s + state.shift_s, schedule.index(cue), watch=drops_before):
+                    interrupted = True
+                    break
+                if cue.is_event:
+                    await give(cue)
+                    given += 1
+                status(schedule.index(cue) + 1)
+            is_rep = block[0].rep is not None
+            if not interrupted and is_rep:
+                settle_t = block[-1].t_s + settle_s
+                if b + 1 < len(blocks):
+                    settle_t = min(settle_t, blocks[b + 1][0].t_s)
+                after = schedule.index(block[-1]) + 1
+                interrupted = not await wait_until(settle_t + state.shift_s, after, watch=drops_before)
+            if interrupted and state.link_lost:
                 break
-            if cue.is_event:
-                onset_s = round(now_s(), 6)
-                n_cues += 1
-                sent = await link.send_marker(n_cues, cue.marker_label)
-                n_markers += sent
-                extra: dict[str, Any] = {"text": cue.text, "scheduled_s": round(cue.t_s, 6)}
-                if cue.side is not None:
-                    extra["side"] = cue.side.value
-                if cue.rep is not None:
-                    extra["rep"] = cue.rep
-                if sent:
-                    extra["marker"] = n_cues
-                writer.add_event(Event(onset_s, cue.duration_s, cue.label), **extra)
-            status(idx + 1)
+            if interrupted and given == 0:
+                # Dropped before the rep began: pause; keep the schedule if the link is back in time.
+                if not await wait_for_link(idx0):
+                    break
+                if now_s() + min_lead_s > first_t:
+                    state.shift_s = now_s() + max(block[0].countdown_s, resume_s) - block[0].t_s
+                continue
+            if interrupted and is_rep:
+                writer.add_event(
+                    Event(round(now_s(), 6), 0.0, "interrupted", block[0].side, block[0].rep),
+                    detail="the link dropped during this rep; it is repeated under the same number",
+                    first_cue_s=round(first_t, 6),
+                )
+                state.n_interrupted += 1
+                if not await wait_for_link(idx0):
+                    break
+                state.shift_s = now_s() + max(block[0].countdown_s, resume_s) - block[0].t_s
+                continue  # repeat the same block
+            b += 1
         else:
             completed = True
         take_marks()
@@ -519,6 +633,7 @@ async def _run(
             n_reconnects=state.n_reconnects,
             ground_truth=bool(annotations),
             message=message,
+            n_interrupted=state.n_interrupted,
         )
         writer.update_meta({"stop_ns": clock.now_ns(), "stopped": True, "recorder": result.to_json()})
         return result

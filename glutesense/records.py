@@ -132,7 +132,11 @@ class Event:
     rep: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"onset": self.onset_s, "duration": self.duration_s, "trial_type": self.trial_type}
+        d: dict[str, Any] = {
+            "onset": self.onset_s,
+            "duration": self.duration_s,
+            "trial_type": self.trial_type,
+        }
         if self.side is not None:
             d["side"] = self.side.value
         if self.rep is not None:

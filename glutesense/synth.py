@@ -185,11 +185,15 @@ def _plan_bridge(spec: SynthSpec, rng: np.random.Generator) -> _Plan:
             lag = spec.lag_ms if side is Side.LEFT or spec.lag_ms_right is None else spec.lag_ms_right
             glute_on = ham_on + lag / 1000.0 + 0.005 * rng.standard_normal()
             first = min(first, glute_on)
-            onsets.append(TrueOnset(side, Muscle.HAMSTRING, k, ham_on, float(rng.uniform(*spec.rise_s)),
-                                    lower + 0.2))
+            onsets.append(
+                TrueOnset(side, Muscle.HAMSTRING, k, ham_on, float(rng.uniform(*spec.rise_s)), lower + 0.2)
+            )
             if not spec.glute_absent:
-                onsets.append(TrueOnset(side, Muscle.GLUTE_MAX, k, glute_on,
-                                        float(rng.uniform(*spec.rise_s)), lower + 0.2))
+                onsets.append(
+                    TrueOnset(
+                        side, Muscle.GLUTE_MAX, k, glute_on, float(rng.uniform(*spec.rise_s)), lower + 0.2
+                    )
+                )
         move = first + 0.15
         lifts.append((move, lower + 0.1))
         reps.append(TrueRep(None, k, cue, move, 0))
@@ -215,17 +219,25 @@ def _plan_single_leg(spec: SynthSpec, rng: np.random.Generator) -> _Plan:
             ham_on = glute_on - lag / 1000.0
             for j in range(spec.false_starts):
                 extra.append((side, squeeze + 0.3 + 0.3 * j, 0.12))
-            onsets.append(TrueOnset(side, Muscle.HAMSTRING, k, ham_on, float(rng.uniform(*spec.rise_s)),
-                                    release))
+            onsets.append(
+                TrueOnset(side, Muscle.HAMSTRING, k, ham_on, float(rng.uniform(*spec.rise_s)), release)
+            )
             if not spec.glute_absent:
-                onsets.append(TrueOnset(side, Muscle.GLUTE_MAX, k, glute_on,
-                                        float(rng.uniform(*spec.rise_s)), release))
+                onsets.append(
+                    TrueOnset(side, Muscle.GLUTE_MAX, k, glute_on, float(rng.uniform(*spec.rise_s)), release)
+                )
             reps.append(TrueRep(side, k, squeeze, None, spec.false_starts))
             if spec.cue_events:
-                cue = (Event(squeeze, 0.0, f"squeeze_{side.value}") if spec.side_in_trial_type
-                       else Event(squeeze, 0.0, "squeeze", side=side, rep=k))
-                events += [Event(lift, 0.0, "lift", side=side, rep=k), cue,
-                           Event(release, 0.0, "release", side=side, rep=k)]
+                cue = (
+                    Event(squeeze, 0.0, f"squeeze_{side.value}")
+                    if spec.side_in_trial_type
+                    else Event(squeeze, 0.0, "squeeze", side=side, rep=k)
+                )
+                events += [
+                    Event(lift, 0.0, "lift", side=side, rep=k),
+                    cue,
+                    Event(release, 0.0, "release", side=side, rep=k),
+                ]
             t = release + spec.between_s
     return _Plan(tuple(onsets), tuple(reps), tuple(events), (), tuple(extra), t + 1.0)
 
@@ -264,7 +276,8 @@ def make_recording(spec: SynthSpec | None = None) -> tuple[Recording, SynthTruth
                 if s is side:
                     amp = np.maximum(amp, _pulse(t, start, 0.03, start + dur, 0.03))
         x = spec.noise_uv * _band_noise(rng, n, spec.fs_hz) + plateau_uv * gain * amp * _band_noise(
-            rng, n, spec.fs_hz)
+            rng, n, spec.fs_hz
+        )
         if spec.mains_hz is not None:
             x += spec.mains_uv * np.sin(2 * np.pi * spec.mains_hz * t + rng.uniform(0, 2 * np.pi))
         x += spec.wander_uv * np.sin(2 * np.pi * 0.3 * t + rng.uniform(0, 2 * np.pi)) + 10.0
@@ -282,9 +295,9 @@ def make_recording(spec: SynthSpec | None = None) -> tuple[Recording, SynthTruth
         acc[0] += 0.02 * ti / max(plan.duration_s, 1.0)  # slow drift
         streams.append(Stream("imu", spec.imu_fs_hz, 0.0, (Role.ACC_X, Role.ACC_Y, Role.ACC_Z), acc))
     for start_s, dur_s in spec.gaps:
-        for s in streams:
-            a = round(start_s * s.fs_hz)
-            s.data[:, a : a + round(dur_s * s.fs_hz)] = np.nan
+        for stream in streams:
+            a = round(start_s * stream.fs_hz)
+            stream.data[:, a : a + round(dur_s * stream.fs_hz)] = np.nan
     meta = {"protocol": spec.protocol.value, "synthetic": True}
     rec = Recording(streams=tuple(streams), events=plan.events, meta=meta, source="synth")
     return rec, SynthTruth(plan.onsets, plan.reps)

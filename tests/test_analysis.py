@@ -85,10 +85,14 @@ def test_glute_absent() -> None:
 
 
 def test_single_leg_stand_latency_and_false_starts() -> None:
-    rec, _truth = make_recording(SynthSpec(protocol=Protocol.SINGLE_LEG_STAND, false_starts=2, n_reps=2,
-                                          squeeze_latency_s=1.2, seed=26))
+    rec, _truth = make_recording(
+        SynthSpec(
+            protocol=Protocol.SINGLE_LEG_STAND, false_starts=2, n_reps=2, squeeze_latency_s=1.2, seed=26
+        )
+    )
     res = analyze(rec, Protocol.SINGLE_LEG_STAND)
-    assert [(r.side, r.rep) for r in res.reps] == [(Side.LEFT, 1), (Side.LEFT, 2), (Side.RIGHT, 1), (Side.RIGHT, 2)]
+    expected = [(Side.LEFT, 1), (Side.LEFT, 2), (Side.RIGHT, 1), (Side.RIGHT, 2)]
+    assert [(r.side, r.rep) for r in res.reps] == expected
     for r in res.reps:
         assert r.false_starts == 2
         assert r.squeeze_latency_ms is not None
@@ -97,8 +101,9 @@ def test_single_leg_stand_latency_and_false_starts() -> None:
 
 
 def test_single_leg_stand_side_from_trial_type_suffix() -> None:
-    rec, _ = make_recording(SynthSpec(protocol=Protocol.SINGLE_LEG_STAND, n_reps=1, side_in_trial_type=True,
-                                      seed=27))
+    rec, _ = make_recording(
+        SynthSpec(protocol=Protocol.SINGLE_LEG_STAND, n_reps=1, side_in_trial_type=True, seed=27)
+    )
     res = analyze(rec, Protocol.SINGLE_LEG_STAND)
     assert [r.side for r in res.reps] == [Side.LEFT, Side.RIGHT]
     assert all(r.squeeze_latency_ms is not None for r in res.reps)
@@ -127,13 +132,14 @@ def test_bursts_carry_side_muscle_rep() -> None:
     res = analyze(rec, Protocol.BRIDGE)
     assert len(res.bursts) == 8
     assert {(b.side, b.muscle, b.rep) for b in res.bursts} == {
-        (s, m, k) for s in Side for m in (Muscle.GLUTE_MAX, Muscle.HAMSTRING) for k in (1, 2)}
+        (s, m, k) for s in Side for m in (Muscle.GLUTE_MAX, Muscle.HAMSTRING) for k in (1, 2)
+    }
     assert all(0.0 <= b.burst.confidence <= 1.0 and b.burst.detector == "default" for b in res.bursts)
 
 
 def test_clear_errors() -> None:
     rec, _ = make_recording(SynthSpec(n_reps=1, seed=31))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown protocol 'prone-plank'"):
         analyze(rec, "prone-plank")
     with pytest.raises(ValueError, match="unknown detector"):
         analyze(rec, Protocol.BRIDGE, detector="magic")

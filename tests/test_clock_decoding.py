@@ -27,7 +27,9 @@ def test_fit_recovers_offset_and_drift() -> None:
     assert fit.offset_s == pytest.approx(12.5075, abs=0.001)
 
 
-def _packets(n_packets: int, drop: set[int], start_ns: int, *, fs: int = 1000, n: int = 25) -> list[RawPacket]:
+def _packets(
+    n_packets: int, drop: set[int], start_ns: int, *, fs: int = 1000, n: int = 25
+) -> list[RawPacket]:
     rng = np.random.default_rng(0)
     x = np.arange(n_packets * n, dtype=float)
     out = []
@@ -37,7 +39,9 @@ def _packets(n_packets: int, drop: set[int], start_ns: int, *, fs: int = 1000, n
             continue
         block = np.stack([x[i * n : (i + 1) * n] * 0.25] * 4, axis=1)
         counts, _ = diy_v1.to_counts(block, StreamKind.EMG)
-        pk = diy_v1.Packet(StreamKind.EMG, (65500 + i) % 65536, (t_us0 + i * n * 1000) % (1 << 32), fs, counts)
+        pk = diy_v1.Packet(
+            StreamKind.EMG, (65500 + i) % 65536, (t_us0 + i * n * 1000) % (1 << 32), fs, counts
+        )
         t_rx = start_ns + 2_000_000 + int((i + 1) * n / fs * 1e9) + int(rng.exponential(4e6))
         out.append(RawPacket(t_rx, 0, 0, diy_v1.encode(pk)))
     return out

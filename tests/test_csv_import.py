@@ -34,7 +34,9 @@ def test_map_units_and_fs(tmp_path: Path) -> None:
     rows = np.column_stack([np.full(100, 0.5), np.full(100, -0.25)])
     p = tmp_path / "raw.csv"
     _write_csv(p, "ch1,ch2 (mV)", rows)
-    rec = load_recording(p, fs_hz=1000, mapping=parse_map("glute_max_r=ch1,hamstring_r=ch2 (mV)"), emg_unit="mV")
+    rec = load_recording(
+        p, fs_hz=1000, mapping=parse_map("glute_max_r=ch1,hamstring_r=ch2 (mV)"), emg_unit="mV"
+    )
     np.testing.assert_allclose(rec.signal(Role.GLUTE_MAX_R)[0], 500.0)
     np.testing.assert_allclose(rec.signal(Role.HAMSTRING_R)[0], -250.0)
     assert rec.signal(Role.GLUTE_MAX_R)[1] == 1000

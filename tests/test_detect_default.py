@@ -50,7 +50,8 @@ def test_step_onsets_are_placed_tightly() -> None:
 def test_backtracking_beats_the_threshold_alarm_on_slow_rises() -> None:
     rec, truth = make_recording(SynthSpec(snr_db=15.0, rise_s=(0.2, 0.25), n_reps=5, seed=5))
     x, fs, t0 = rec.signal(Role.HAMSTRING_L)
-    bursts = make_detector("default").detect(DetectionInput(condition_emg(x, fs).signal_uv, fs, t0, (0.5, 4.5)))
+    data = DetectionInput(condition_emg(x, fs).signal_uv, fs, t0, (0.5, 4.5))
+    bursts = make_detector("default").detect(data)
     true = [o.onset_s for o in truth.onsets if o.side.value == "left" and o.muscle.value == "hamstring"]
     onset_err = [abs(min((b.onset_s - t for b in bursts), key=abs)) for t in true]
     alarm_err = [abs(min((b.alarm_s - t for b in bursts), key=abs)) for t in true]

@@ -205,8 +205,16 @@ def test_record_logs_disconnect_reconnect_and_gap() -> None:
     assert result.lost_packets == sum(x["lost_packets"] for _, x in gaps)
     assert w.events[i_dis][0].onset_s == pytest.approx(4.0 + 0.5, abs=0.6)  # device 4 s ~ session 4 s
     assert any("disconnect" in s.notices for s in statuses)
-    # the cues kept coming while the link was down
-    assert [e.trial_type for e, _ in w.events if e.trial_type in {"cue", "lower"}] == ["cue", "lower"] * 2
+    # rep 1 was under way when the link dropped: marked interrupted, paused, repeated as rep 1
+    assert result.n_interrupted == 1
+    reps = [(e.trial_type, x.get("rep")) for e, x in w.events if e.trial_type in {"cue", "lower", "interrupted"}]
+    assert reps == [("cue", 1), ("interrupted", None), ("cue", 1), ("lower", 1), ("cue", 2), ("lower", 2)]
+    (interrupted,) = [e for e, _ in w.events if e.trial_type == "interrupted"]
+    assert interrupted.rep == 1
+    repeat = [e for e, x in w.events if e.trial_type == "cue" and x.get("rep") == 1][1]
+    reconnect = w.events[i_re][0]
+    assert repeat.onset_s >= reconnect.onset_s + 2.9  # a fresh countdown after the link came back
+    assert any(s.text.startswith("Sensor link lost") for s in statuses)
 
 
 def test_record_stops_early_when_the_link_is_lost() -> None:

@@ -18,8 +18,9 @@ from glutesense.synth import SynthSpec, make_recording
 
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    rec, _ = make_recording(SynthSpec(protocol=Protocol.SINGLE_LEG_STAND, n_reps=1, false_starts=1,
-                                      glute_absent=False, seed=40))
+    rec, _ = make_recording(
+        SynthSpec(protocol=Protocol.SINGLE_LEG_STAND, n_reps=1, false_starts=1, glute_absent=False, seed=40)
+    )
     rec = dataclasses.replace(rec, source="<script>alert('x')</script>.csv")
     res = analyze(rec, Protocol.SINGLE_LEG_STAND)
     out = tmp_path_factory.mktemp("out")
@@ -31,7 +32,10 @@ def test_files_written(outputs: tuple[Path, dict[str, Path]]) -> None:
     for name in ("reps.csv", "onsets.csv", "summary.json", "report.html"):
         assert (out / name).is_file()
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
-        "envelopes_left.png", "envelopes_right.png", "lag_per_rep.png"]
+        "envelopes_left.png",
+        "envelopes_right.png",
+        "lag_per_rep.png",
+    ]
     assert paths["report"] == out / "report.html"
 
 

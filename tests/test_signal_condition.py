@@ -32,7 +32,9 @@ def test_absurd_rate_is_refused_with_a_message() -> None:
         condition_emg(np.zeros(100), 40.0, label="hamstring_r")
 
 
-@pytest.mark.parametrize(("fs_hz", "mains_hz"), [(1000.0, 50.0), (1000.0, 60.0), (2000.0, 60.0), (500.0, None)])
+@pytest.mark.parametrize(
+    ("fs_hz", "mains_hz"), [(1000.0, 50.0), (1000.0, 60.0), (2000.0, 60.0), (500.0, None)]
+)
 def test_mains_detected_from_the_data(fs_hz: float, mains_hz: float | None) -> None:
     assert detect_mains_hz(_noise_with_hum(fs_hz, mains_hz), fs_hz) == mains_hz
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from glutesense.cli.errors import UsageError
 from glutesense.cli.progress import track
@@ -11,12 +12,18 @@ from glutesense.io import InputError, load_recording, parse_map
 from glutesense.records import Recording
 from glutesense.roles import Protocol
 
+if TYPE_CHECKING:
+    from glutesense.analysis import AnalysisResult
+
 
 def add_input_args(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that reads recordings."""
     p.add_argument("--fs", type=float, metavar="HZ", help="sample rate of a CSV without a time_s column")
-    p.add_argument("--map", metavar="ROLE=NAME[,...]", help="map file columns/signals to roles, "
-                   "e.g. glute_max_l=ch1,hamstring_l=ch2")
+    p.add_argument(
+        "--map",
+        metavar="ROLE=NAME[,...]",
+        help="map file columns/signals to roles, e.g. glute_max_l=ch1,hamstring_l=ch2",
+    )
     p.add_argument("--emg-unit", choices=["uV", "mV", "V"], help="unit of EMG columns in a CSV (default uV)")
     p.add_argument("--events", metavar="FILE", help="events table (TSV/CSV: onset, duration, trial_type)")
 
@@ -24,7 +31,9 @@ def add_input_args(p: argparse.ArgumentParser) -> None:
 def add_analysis_args(p: argparse.ArgumentParser) -> None:
     from glutesense.detect import DETECTORS
 
-    p.add_argument("--protocol", required=True, choices=[x.value for x in Protocol], help="the test performed")
+    p.add_argument(
+        "--protocol", required=True, choices=[x.value for x in Protocol], help="the test performed"
+    )
     p.add_argument("--detector", default="default", choices=sorted(DETECTORS), help="onset detector")
 
 
@@ -53,7 +62,7 @@ def load(path: str, args: argparse.Namespace) -> Recording:
         raise UsageError(f"{path}: {e}") from None
 
 
-def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> object:
+def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> AnalysisResult:
     """Analyze ``rec`` and write every output into ``out_dir``; returns the result."""
     from glutesense.analysis import analyze
     from glutesense.report import write_outputs

@@ -14,14 +14,26 @@ from glutesense.roles import Protocol
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default="glutesense-demo", metavar="DIR", help="output folder (default ./glutesense-demo)")
-    p.add_argument("--protocol", default="bridge", choices=[x.value for x in Protocol], help="test to simulate")
+    p.add_argument(
+        "--out", default="glutesense-demo", metavar="DIR", help="output folder (default ./glutesense-demo)"
+    )
+    p.add_argument(
+        "--protocol", default="bridge", choices=[x.value for x in Protocol], help="test to simulate"
+    )
     p.add_argument("--reps", type=int, default=4, help="repetitions (default 4)")
     p.add_argument("--realtime", action="store_true", help="record in real time instead of 8x faster")
     p.add_argument("--subject", default="demo", help=argparse.SUPPRESS)
     add_sim_args(p, speed=8.0)
-    p.set_defaults(run=run, device="sim", map=None, scan_timeout=5.0, side="both", rest_s=4.0,
-                   rep_period_s=5.0, hold_s=2.5)
+    p.set_defaults(
+        run=run,
+        device="sim",
+        map=None,
+        scan_timeout=5.0,
+        side="both",
+        rest_s=4.0,
+        rep_period_s=5.0,
+        hold_s=2.5,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
         args.rep_period_s = 6.5
         args.sim_false_starts = args.sim_false_starts or 1
     req = request_from_args(args, session)
-    print(f"recording a {args.protocol} test from the virtual sensor "
-          f"({'real time' if req.speed == 1 else f'{req.speed:g}x real time'}) ...", file=sys.stderr)
+    print(
+        f"recording a {args.protocol} test from the virtual sensor "
+        f"({'real time' if req.speed == 1 else f'{req.speed:g}x real time'}) ...",
+        file=sys.stderr,
+    )
     run_record(req)
     rec = read_native(session)
     result = analyze_to(rec, Protocol(args.protocol), "default", out)
@@ -55,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
             t = next((r for r in truth["reps"] if r["rep"] == row.rep and r["side"] == row.side.value), None)
             if t is None:
                 continue
-            for got, want in ((row.glute_onset_s, t["glute_onset_s"]), (row.hamstring_onset_s, t["hamstring_onset_s"])):
+            for got, want in (
+                (row.glute_onset_s, t["glute_onset_s"]),
+                (row.hamstring_onset_s, t["hamstring_onset_s"]),
+            ):
                 if got is not None and want is not None and not math.isnan(got):
                     errs.append(abs(got - want) * 1000)
         if errs:

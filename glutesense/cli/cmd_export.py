@@ -8,6 +8,7 @@ from pathlib import Path
 from glutesense.cli.cmd_analyze import add_input_args, load
 from glutesense.cli.errors import UsageError
 
+
 def add_args(p: argparse.ArgumentParser) -> None:
     from glutesense.export import EXPORTERS
 

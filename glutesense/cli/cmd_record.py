@@ -15,6 +15,7 @@ from typing import Any
 from glutesense import __version__
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
+from glutesense.records import StreamKind
 from glutesense.roles import Protocol, Role, Side
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
@@ -32,25 +33,59 @@ def add_schedule_args(p: argparse.ArgumentParser, *, reps: int) -> None:
 
 def add_sim_args(p: argparse.ArgumentParser, *, speed: float) -> None:
     g = p.add_argument_group("virtual sensor (--device sim)")
-    g.add_argument("--speed", type=float, default=speed,
-                   help=f"run the virtual sensor this many times faster than real time (default {speed:g})")
-    g.add_argument("--sim-pattern", default="glute-late", choices=["glute-first", "glute-late", "glute-absent"],
-                   help="the virtual person's recruitment pattern")
+    g.add_argument(
+        "--speed",
+        type=float,
+        default=speed,
+        help=f"run the virtual sensor this many times faster than real time (default {speed:g})",
+    )
+    g.add_argument(
+        "--sim-pattern",
+        default="glute-late",
+        choices=["glute-first", "glute-late", "glute-absent"],
+        help="the virtual person's recruitment pattern",
+    )
     g.add_argument("--sim-lag-ms", type=float, help="glute onset minus hamstring onset, ms")
     g.add_argument("--sim-snr-db", type=float, help="activation over background noise, dB")
     g.add_argument("--sim-seed", type=int, default=1, help="random seed of the virtual person")
-    g.add_argument("--sim-false-starts", type=int, default=0, help="single-leg stand: short bursts before the squeeze")
+    g.add_argument(
+        "--sim-false-starts", type=int, default=0, help="single-leg stand: short bursts before the squeeze"
+    )
     g.add_argument("--sim-drop", type=float, default=0.0, help="probability of losing a packet")
-    g.add_argument("--sim-disconnect-at-s", type=float, help="drop the link at this session time, s")
+    g.add_argument(
+        "--sim-disconnect-at-s",
+        type=_times,
+        metavar="S[,S...]",
+        help="drop the link at these device times, s (e.g. 8,15)",
+    )
+
+
+def _times(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(x) for x in text.split(",") if x.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds separated by commas, got {text!r}") from None
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", required=True, metavar="sim|ADDRESS|NAME",
-                   help="'sim' for the virtual sensor, or a sensor's address or advertised name")
-    p.add_argument("--subject", default="anon", help="pseudonymous subject id (letters, digits, _.-; no names)")
+    p.add_argument(
+        "--device",
+        required=True,
+        metavar="sim[:PROFILE]|ADDRESS|NAME",
+        help="'sim' for the virtual sensor (diy-v1), 'sim:PROFILE' for a virtual sensor speaking "
+        "another profile (sim:polar-h10, sim:ganglion, sim:myo, sim:myoware-ble-uart), or a "
+        "sensor's address or advertised name (see 'glutesense scan')",
+    )
+    p.add_argument(
+        "--subject", default="anon", help="pseudonymous subject id (letters, digits, _.-; no names)"
+    )
     p.add_argument("--out", metavar="FILE", help="session file to write (default SUBJECT_PROTOCOL_TIME.gses)")
-    p.add_argument("--map", metavar="ROLE=CHANNEL[,...]", help="map device channels to roles, e.g. "
-                   "glute_max_l=emg0,hamstring_l=emg1 (default: the device profile's map)")
+    p.add_argument(
+        "--map",
+        metavar="ROLE=CHANNEL[,...]",
+        help="map device channels to roles, e.g. "
+        "glute_max_l=emg0,hamstring_l=emg1 (default: the device profile's map)",
+    )
     p.add_argument("--scan-timeout", type=float, default=5.0, help="how long to look for the device, s")
     add_schedule_args(p, reps=5)
     add_sim_args(p, speed=1.0)
@@ -83,8 +118,15 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         raise UsageError(f"subject id {args.subject!r} must be a pseudonym of letters, digits, '_', '.', '-'")
     if args.reps < 1:
         raise UsageError("--reps must be at least 1")
-    if args.speed <= 0 or (args.speed != 1 and args.device.strip().lower() != "sim"):
+    from glutesense.transport.backends import is_sim, sim_profile
+
+    if args.speed <= 0 or (args.speed != 1 and not is_sim(args.device)):
         raise UsageError("--speed other than 1 only works with the virtual sensor (--device sim)")
+    if is_sim(args.device):
+        from glutesense.profiles import PROFILES
+
+        if sim_profile(args.device) not in PROFILES:
+            raise UsageError(f"--device {args.device}: unknown profile (known: {', '.join(PROFILES)})")
     try:
         channel_map = parse_map(args.map)
     except ValueError as e:
@@ -100,12 +142,25 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         sim["false_starts"] = args.sim_false_starts
     if args.sim_drop:
         sim["drop_probability"] = args.sim_drop
-    if args.sim_disconnect_at_s is not None:
-        sim["disconnect_at_s"] = args.sim_disconnect_at_s
+    if args.sim_disconnect_at_s:
+        times = args.sim_disconnect_at_s
+        times = (times,) if isinstance(times, int | float) else tuple(times)
+        sim["disconnects_at_s"] = times
+        sim.setdefault("down_s", 1.0)
     return RecordRequest(
-        device=args.device, out=out, subject=args.subject, protocol=Protocol(args.protocol), reps=args.reps,
-        sides=SIDES[args.side], rest_s=args.rest_s, rep_period_s=args.rep_period_s, hold_s=args.hold_s,
-        speed=args.speed, channel_map=channel_map, sim=sim, scan_timeout_s=args.scan_timeout,
+        device=args.device,
+        out=out,
+        subject=args.subject,
+        protocol=Protocol(args.protocol),
+        reps=args.reps,
+        sides=SIDES[args.side],
+        rest_s=args.rest_s,
+        rep_period_s=args.rep_period_s,
+        hold_s=args.hold_s,
+        speed=args.speed,
+        channel_map=channel_map,
+        sim=sim,
+        scan_timeout_s=args.scan_timeout,
     )
 
 
@@ -119,19 +174,46 @@ def _channels(profile_name: str, channel_map: Mapping[Role, str]) -> dict[str, l
 
     profile = get_profile(profile_name)
     names = {c.name for cs in profile.channels.values() for c in cs}
-    for role, name in channel_map.items():
+    for name in channel_map.values():
         if name not in names:
-            raise UsageError(f"--map: device {profile.name} has no channel {name!r} (channels: {', '.join(sorted(names))})")
+            raise UsageError(
+                f"--map: device {profile.name} has no channel {name!r} (channels: {', '.join(sorted(names))})"
+            )
     by_name = {name: role for role, name in channel_map.items()}
     mapped_roles = set(channel_map)
     out: dict[str, list[dict[str, Any]]] = {}
     for kind, specs in profile.channels.items():
         new = []
         for c in specs:
-            role = by_name.get(c.name, None if c.role in mapped_roles else c.role)
+            role: Role | None = by_name.get(c.name, None if c.role in mapped_roles else c.role)
             new.append(replace(c, role=role).to_json())
         out[kind.name.lower()] = new
     return out
+
+
+def setup_warning(profile_name: str, channels: Mapping[str, Any] | None) -> str | None:
+    """Why a device's channel map cannot carry a glute max + hamstring pair, or None if it can."""
+    from glutesense.profiles import get_profile
+
+    profile = get_profile(profile_name)
+    if channels is None:
+        roles = {c.role for cs in profile.channels.values() for c in cs if c.role is not None}
+    else:
+        roles = {Role(c["role"]) for cs in channels.values() for c in cs if c.get("role")}
+    pair = any(Role(f"glute_max_{x}") in roles and Role(f"hamstring_{x}") in roles for x in "lr")
+    if pair:
+        return None
+    emg = [c.name for c in profile.channels.get(StreamKind.EMG, ())]
+    if not emg:
+        return (
+            f"{profile.name} records movement only (no EMG): analysis needs a glute_max and a hamstring "
+            "channel, so combine it with an EMG sensor"
+        )
+    example = f"glute_max_l={emg[0]},hamstring_l={emg[min(1, len(emg) - 1)]}"
+    return (
+        f"{profile.name}: no side has both a glute_max and a hamstring channel mapped; map its EMG "
+        f"channels ({', '.join(emg)}) with --map, e.g. --map {example}, or add a second sensor"
+    )
 
 
 async def record_session(req: RecordRequest, *, show: bool) -> Any:
@@ -150,7 +232,14 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
         schedule = build_schedule(req.protocol, req.reps, req.sides, req.rest_s, req.rep_period_s, req.hold_s)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    channels = _channels("diy-v1", req.channel_map) if req.channel_map else None
+
+    def channels(profile: Any) -> dict[str, list[dict[str, Any]]] | None:
+        mapped = _channels(profile.name, req.channel_map) if req.channel_map else None
+        warning = setup_warning(profile.name, mapped)
+        if warning:
+            state["warning"] = warning
+        return mapped
+
     meta_extra = {
         "format": "glutesense-session",
         "format_version": 1,
@@ -166,6 +255,8 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
 
     def open_writer(meta: Mapping[str, Any]) -> SessionWriter:
         full = {**meta_extra, **meta}
+        if state.get("warning"):
+            full["setup_warnings"] = [state["warning"]]
         state["decoder"] = SessionDecoder(full)
         state["live"] = LiveEnvelopes(state["decoder"].devices)
         return SessionWriter(req.out, full)
@@ -178,16 +269,25 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
                     live.feed(block)
         countdown = f"  in {s.countdown_s:.0f}" if s.countdown_s else ""
         link = "" if s.connected else "  [link lost: reconnecting]"
-        view.set_status(f"{s.text}{countdown}{link}   ({s.t_s:.0f}/{s.duration_s:.0f} s, "
-                        f"{s.n_packets} packets, {s.lost_packets} lost)")
+        view.set_status(
+            f"{s.text}{countdown}{link}   ({s.t_s:.0f}/{s.duration_s:.0f} s, "
+            f"{s.n_packets} packets, {s.lost_packets} lost)"
+        )
         if live is not None:
             view.update(s.t_s, live)
 
     with view:
-        return await record(
+        result = await record(
             lambda: SensorLink(req.device, clock=clock, backend=backend, scan_timeout_s=req.scan_timeout_s),
-            open_writer, schedule, clock, on_status=on_status, channels=channels,
+            open_writer,
+            schedule,
+            clock,
+            on_status=on_status,
+            channels=channels,
         )
+    if state.get("warning"):
+        print(f"note: {state['warning']}", file=sys.stderr)
+    return result
 
 
 def default_out(subject: str, protocol: str) -> Path:
@@ -211,8 +311,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out(args.subject, args.protocol)
     req = request_from_args(args, out)
     result = run_record(req)
-    print(f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, "
-          f"{result.lost_packets} lost, {result.n_disconnects} disconnects)")
+    print(
+        f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, "
+        f"{result.lost_packets} lost, {result.n_disconnects} disconnects)"
+    )
     if not result.completed:
         print(f"warning: the test did not complete: {result.message}", file=sys.stderr)
         return 1

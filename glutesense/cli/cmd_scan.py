@@ -1,4 +1,4 @@
-"""``glutesense scan``: nearby supported sensors, and the virtual one."""
+"""``glutesense scan``: nearby supported sensors, and the virtual ones (one per profile it speaks)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import sys
 def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=5.0, help="how long to listen, s (default 5)")
     p.add_argument("--all", action="store_true", help="also list devices no profile recognises")
-    p.add_argument("--no-sim", action="store_true", help="leave the virtual sensor out")
+    p.add_argument("--no-sim", action="store_true", help="leave the virtual sensors out")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from glutesense.transport.backends import resolve_backend
+    from glutesense.transport.backends import showcase_backend, sim_target
     from glutesense.transport.ble import BluetoothUnavailable, FoundDevice, scan
     from glutesense.transport.clock import MonotonicClock
 
@@ -24,17 +24,18 @@ def run(args: argparse.Namespace) -> int:
         for d in asyncio.run(scan(args.timeout, supported_only=not args.all)):
             rows.append((d, d.address))
     except BluetoothUnavailable as e:
-        print(f"note: {e}; listing the virtual sensor only", file=sys.stderr)
+        print(f"note: {e}; listing the virtual sensors only", file=sys.stderr)
     if not args.no_sim:
-        pair = resolve_backend("sim", clock=MonotonicClock())
-        if pair is not None:
-            for d in asyncio.run(scan(min(args.timeout, 1.0), backend=pair)):
-                rows.append((d, "sim"))
+        pair = showcase_backend(clock=MonotonicClock())
+        for d in asyncio.run(scan(min(args.timeout, 0.5), backend=pair)):
+            rows.append((d, sim_target(d.profile or "")))
     if not rows:
         print("no supported sensors found (is the sensor on and advertising?)")
         return 0
-    print(f"{'address':<20} {'name':<22} {'rssi':>5}  {'profile':<14} record with")
+    print(f"{'address':<20} {'name':<22} {'rssi':>5}  {'profile':<18} record with")
     for d, target in rows:
-        print(f"{d.address:<20} {d.name[:22]:<22} {d.rssi_dbm:>5}  {d.profile or '-':<14} "
-              f"glutesense record --device {target}")
+        print(
+            f"{d.address:<20} {d.name[:22]:<22} {d.rssi_dbm:>5}  {d.profile or '-':<18} "
+            f"glutesense record --device {target}"
+        )
     return 0

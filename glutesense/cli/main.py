@@ -49,7 +49,8 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
     ),
     "export": (
         "convert a session to EDF+/BDF+/CSV/Parquet",
-        "examples:\n  glutesense export s01.gses --to edf s01.edf\n  glutesense export s01.gses --to csv s01.csv",
+        "examples:\n  glutesense export s01.gses --to edf s01.edf\n"
+        "  glutesense export s01.gses --to csv s01.csv",
         cmd_export.add_args,
     ),
     "demo": (
@@ -66,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="glutesense",
         description="Do your glutes actually switch on? EMG activation timing for the glute bridge "
         "and the single-leg stand.",
-        epilog="examples:\n  glutesense demo\n  glutesense analyze session.gses --protocol bridge --out report/\n"
+        epilog="examples:\n  glutesense demo\n"
+        "  glutesense analyze session.gses --protocol bridge --out report/\n"
         "Run 'glutesense COMMAND --help' for a command's options.",
         formatter_class=_FMT,
     )

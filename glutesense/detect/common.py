@@ -101,7 +101,7 @@ def make_bursts(
     rest_level = float(np.nanmedian(rest_env)) if np.isfinite(rest_env).any() else 0.0
     out: list[Burst] = []
     for onset_i, alarm_i, stop_i in spans:
-        seg = env[onset_i:max(stop_i, onset_i + 1)]
+        seg = env[onset_i : max(stop_i, onset_i + 1)]
         if np.isfinite(seg).any():
             peak_i = onset_i + int(np.nanargmax(seg))
             peak_uv = float(env[peak_i])

@@ -70,6 +70,10 @@ class DefaultSettings:
         of rest (the fallback onset, and the anchor of the fit).
     fit_extend_ms : float
         The fit runs this long past the ``fit_level`` point (so a step has a plateau to fit).
+    pedestal_rest : float
+        The onset may lie after the alarm only if the fit finds a pedestal above rest
+        (crosstalk lifting the envelope before the muscle's own rise) larger than this
+        multiple of the resting power.
     fit_rest_ms : float
         The fit starts this long before the walk-back point.
     max_early_ms : float
@@ -90,6 +94,7 @@ class DefaultSettings:
     fit_level: float = 0.7
     return_sd: float = 1.0
     fit_extend_ms: float = 50.0
+    pedestal_rest: float = 0.1
     fit_rest_ms: float = 250.0
     max_early_ms: float = 100.0
 
@@ -121,28 +126,51 @@ def _shape(idx: FloatArray, start: FloatArray, rise: float) -> FloatArray:
     return _raised_cosine(d / rise) ** 2 if rise > 0 else (d >= 0).astype(np.float64)
 
 
-def _fit_grid(r: FloatArray, w: FloatArray, starts: FloatArray, rises: FloatArray) -> tuple[
-    float, float, float, float
-]:
-    """Weighted LS of ``P * shape`` to ``r`` over a grid: best ``(sse, start, rise, P)`` in samples of ``r``."""
+def _fit_grid(
+    r: FloatArray, w: FloatArray, starts: FloatArray, rises: FloatArray
+) -> tuple[float, float, float, float, float]:
+    """Weighted LS of ``c + P * shape`` to the excess power ``r`` over a grid of starts and rises.
+
+    ``c >= 0`` is a pedestal (crosstalk or drift lifting the level just before
+    the rise); when the free solution has ``c < 0``, ``c = 0`` is used.
+
+    Returns the best ``(sse, start, rise, P, c)``, start and rise in samples of ``r``.
+    """
     idx = np.arange(r.size, dtype=np.float64)
-    sum_r2 = float(np.sum(w * r * r))
-    best = (np.inf, 0.0, 0.0, 0.0)
     wr = w * r
+    sum_r2 = float(np.sum(wr * r))
+    sum_w, sum_r = float(w.sum()), float(wr.sum())
+    best = (np.inf, 0.0, 0.0, 0.0, 0.0)
     for rise in rises:
         s = _shape(idx, starts, float(rise))
+        s_w = s @ w
         ss = (s * s) @ w
         sr = s @ wr
         with np.errstate(invalid="ignore", divide="ignore"):
-            sse = np.where((ss > 0) & (sr > 0), sum_r2 - sr * sr / ss, np.inf)
+            det = sum_w * ss - s_w * s_w
+            p2 = (sum_w * sr - s_w * sum_r) / det
+            c2 = (sum_r - p2 * s_w) / sum_w
+            p1 = sr / ss
+            free = (c2 >= 0) & (det > 0)
+            power = np.where(free, p2, p1)
+            pedestal = np.where(free, c2, 0.0)
+            sse = np.where(free, sum_r2 - (c2 * sum_r + p2 * sr), sum_r2 - sr * p1)
+            sse = np.where((ss > 0) & (power > 0), sse, np.inf)
         k = int(np.argmin(sse))
         if sse[k] < best[0]:
-            best = (float(sse[k]), float(starts[k]), float(rise), float(sr[k] / ss[k]))
+            best = (float(sse[k]), float(starts[k]), float(rise), float(power[k]), float(pedestal[k]))
     return best
 
 
-def _irls(r: FloatArray, ok: npt.NDArray[np.bool_], rest_power: float, starts: FloatArray,
-          rises: FloatArray, *, n_iter: int = 3) -> tuple[float, float, float, float]:
+def _irls(
+    r: FloatArray,
+    ok: npt.NDArray[np.bool_],
+    rest_power: float,
+    starts: FloatArray,
+    rises: FloatArray,
+    *,
+    n_iter: int = 3,
+) -> tuple[float, float, float, float, float]:
     """Grid fit reweighted by the model's variance (power noise grows with the power itself)."""
     w = ok.astype(np.float64)
     best = _fit_grid(r, w, starts, rises)
@@ -150,7 +178,7 @@ def _irls(r: FloatArray, ok: npt.NDArray[np.bool_], rest_power: float, starts: F
     for _ in range(n_iter):
         if not np.isfinite(best[0]):
             break
-        model = rest_power + best[3] * _shape(idx, np.array([best[1]]), best[2])[0]
+        model = rest_power + best[4] + best[3] * _shape(idx, np.array([best[1]]), best[2])[0]
         w = ok / np.maximum(model, 1e-12) ** 2
         best = _fit_grid(r, w, starts, rises)
     return best
@@ -170,7 +198,7 @@ def _bin_mean(x: FloatArray, k: int) -> FloatArray:
 
 def fit_rise_onset(
     power: FloatArray, rest_power: float, fs_hz: float, *, max_rise_s: float, earliest: int = 0
-) -> tuple[float, float] | None:
+) -> tuple[float, float, float] | None:
     """Least-squares fit of a raised-cosine rise to a short-time power trace.
 
     A coarse grid (5 ms bins) over every start and rise time is refined on a
@@ -191,9 +219,10 @@ def fit_rise_onset(
 
     Returns
     -------
-    (float, float) or None
-        Onset as a (fractional) sample index into ``power`` and the fitted rise
-        time (s); None if the trace is too short or has too few finite samples.
+    (float, float, float) or None
+        Onset as a (fractional) sample index into ``power``, the fitted rise
+        time (s) and the pedestal (µV², power above rest before the rise, e.g.
+        crosstalk); None if the trace is too short or has too few finite samples.
     """
     fine_k = max(1, int(fs_hz // 1000))
     coarse_k = max(1, round(0.005 * fs_hz))
@@ -205,7 +234,9 @@ def fit_rise_onset(
     max_rise_n = max_rise_s * fs_hz / coarse_k
     rises = np.arange(0.0, max_rise_n + 1e-9, max(1.0, 0.01 * fs_hz / coarse_k))
     first = min(earliest // coarse_k, coarse.size - 2)
-    sse, start_c, rise_c, _ = _irls(r, ok, rest_power, np.arange(float(first), coarse.size - 1.0), rises)
+    sse, start_c, rise_c, _, ped_c = _irls(
+        r, ok, rest_power, np.arange(float(first), coarse.size - 1.0), rises
+    )
     if not np.isfinite(sse):
         return None
     fine = _bin_mean(power, fine_k)
@@ -216,12 +247,13 @@ def fit_rise_onset(
     span = 2 * scale
     starts = np.arange(max(centre - span, 0), min(centre + span, fine.size - 1) + 1e-9)
     rise_f = rise_c * scale
-    rises_f = np.unique(np.clip(np.arange(rise_f - 2 * scale, rise_f + 2 * scale + 1e-9, max(1.0, scale / 2)),
-                                0, None))
-    sse_f, start_f, rise_fit, _ = _irls(rf, okf, rest_power, starts, rises_f, n_iter=2)
+    rises_f = np.unique(
+        np.clip(np.arange(rise_f - 2 * scale, rise_f + 2 * scale + 1e-9, max(1.0, scale / 2)), 0, None)
+    )
+    sse_f, start_f, rise_fit, _, ped_f = _irls(rf, okf, rest_power, starts, rises_f, n_iter=2)
     if not np.isfinite(sse_f):
-        return start_c * coarse_k, rise_c * coarse_k / fs_hz
-    return start_f * fine_k, rise_fit * fine_k / fs_hz
+        return start_c * coarse_k, rise_c * coarse_k / fs_hz, ped_c
+    return start_f * fine_k, rise_fit * fine_k / fs_hz, ped_f
 
 
 class DefaultDetector:
@@ -241,8 +273,11 @@ class DefaultDetector:
     def _validate(self, fs_hz: float) -> None:
         cfg = self.settings
         period_ms = 1000.0 / fs_hz
-        for label, value_ms in (("envelope_ms", cfg.envelope_ms), ("min_on_ms", cfg.min_on_ms),
-                                ("power_ms", cfg.power_ms)):
+        for label, value_ms in (
+            ("envelope_ms", cfg.envelope_ms),
+            ("min_on_ms", cfg.min_on_ms),
+            ("power_ms", cfg.power_ms),
+        ):
             if value_ms < period_ms:
                 raise ValueError(
                     f"detector {self.name!r}: {label}={value_ms:g} ms is shorter than one sample "
@@ -269,8 +304,11 @@ class DefaultDetector:
         runs = [(a + int(np.argmax(high[a:b])), b) for a, b in runs]
         runs = _merge(runs, n_samples(cfg.merge_gap_ms / 1000.0, fs))
         # a burst already under way where the data start (or resume after a gap) has no observable onset
-        runs = [(a, b) for a, b in runs if np.isfinite(env[max(a - 1, 0)]) and self._starts_after_rest(
-            env_f, base, a)]
+        runs = [
+            (a, b)
+            for a, b in runs
+            if np.isfinite(env[max(a - 1, 0)]) and self._starts_after_rest(env_f, base, a)
+        ]
         min_on = n_samples(cfg.min_on_ms / 1000.0, fs)
         runs = [(a, b) for a, b in runs if b - a >= min_on and not self._is_spike(x, fs, a, b, base)]
         power = moving_mean(np.square(x), n_samples(cfg.power_ms / 1000.0, fs))
@@ -320,8 +358,17 @@ class DefaultDetector:
         top = float(np.max(np.convolve(seg, np.ones(w), mode="valid")))
         return top > cfg.spike_fraction * total
 
-    def _onset(self, env: FloatArray, power: FloatArray, rest_power: float, base: Baseline, fs: float,
-               a: int, b: int, prev_end: int) -> int:
+    def _onset(
+        self,
+        env: FloatArray,
+        power: FloatArray,
+        rest_power: float,
+        base: Baseline,
+        fs: float,
+        a: int,
+        b: int,
+        prev_end: int,
+    ) -> int:
         """Onset index of the burst whose alarm is at ``a`` (run ``[a, b)``)."""
         cfg = self.settings
         lo = max(prev_end, a - n_samples(cfg.lookback_ms / 1000.0, fs), 0)
@@ -337,8 +384,11 @@ class DefaultDetector:
         # the fit sees the rest just before the rise, not older activity further back
         fit_lo = max(lo, walk_i - n_samples(cfg.fit_rest_ms / 1000.0, fs))
         earliest = max(walk_i - n_samples(cfg.max_early_ms / 1000.0, fs), fit_lo) - fit_lo
-        fit = fit_rise_onset(power[fit_lo : hi + 1], rest_power, fs, max_rise_s=cfg.max_rise_ms / 1000.0,
-                             earliest=earliest)
+        fit = fit_rise_onset(
+            power[fit_lo : hi + 1], rest_power, fs, max_rise_s=cfg.max_rise_ms / 1000.0, earliest=earliest
+        )
         if fit is None:
             return walk_i
-        return int(min(fit_lo + round(fit[0]), a))
+        # the onset may follow the alarm only when the alarm was raised by a pedestal (crosstalk)
+        latest = hi if fit[2] > cfg.pedestal_rest * rest_power else a
+        return int(min(fit_lo + round(fit[0]), latest))

@@ -83,6 +83,12 @@ class HodgesBuiDetector:
         base = test[rest]
         base = base[np.isfinite(base)]
         level = float(base.mean() + cfg.h_sd * base.std())
-        spans = threshold_bursts(test, level, fs_hz=fs, min_on_ms=cfg.min_on_ms,
-                                 merge_gap_ms=cfg.merge_gap_ms, lead_n=window_n // 2)
+        spans = threshold_bursts(
+            test,
+            level,
+            fs_hz=fs,
+            min_on_ms=cfg.min_on_ms,
+            merge_gap_ms=cfg.merge_gap_ms,
+            lead_n=window_n // 2,
+        )
         return make_bursts(data, spans, detector=self.name, rest=rest)

@@ -6,11 +6,19 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from glutesense.detect.base import Detector
+from glutesense.detect.bonato import BonatoDetector
+from glutesense.detect.changepoint import ChangePointDetector
 from glutesense.detect.default import DefaultDetector
+from glutesense.detect.hodges_bui import HodgesBuiDetector
+from glutesense.detect.tkeo import TkeoDetector
 
 DETECTORS: Mapping[str, Callable[[], Detector]] = MappingProxyType(
     {
         DefaultDetector.name: DefaultDetector,
+        HodgesBuiDetector.name: HodgesBuiDetector,
+        BonatoDetector.name: BonatoDetector,
+        TkeoDetector.name: TkeoDetector,
+        ChangePointDetector.name: ChangePointDetector,
     }
 )
 """Read-only mapping from detector name to a factory taking no arguments (default settings)."""

@@ -76,7 +76,7 @@ class TkeoSettings:
     lowpass_hz: float = 50.0
     h_sd: float = 6.0
     min_on_ms: float = 50.0
-    merge_gap_ms: float = 100.0
+    merge_gap_ms: float = 250.0
 
 
 class TkeoDetector:
@@ -106,6 +106,7 @@ class TkeoDetector:
         base = test[rest]
         base = base[np.isfinite(base)]
         level = float(base.mean() + cfg.h_sd * base.std())
-        spans = threshold_bursts(test, level, fs_hz=fs, min_on_ms=cfg.min_on_ms,
-                                 merge_gap_ms=cfg.merge_gap_ms)
+        spans = threshold_bursts(
+            test, level, fs_hz=fs, min_on_ms=cfg.min_on_ms, merge_gap_ms=cfg.merge_gap_ms
+        )
         return make_bursts(data, spans, detector=self.name, rest=rest)

@@ -11,6 +11,7 @@ from glutesense.io.native import read_native
 from glutesense.records import Recording
 from glutesense.roles import Role
 from glutesense.session import is_session_file
+from glutesense.session.format import SUFFIX as SESSION_SUFFIX
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
 EDF_SUFFIXES = (".edf", ".bdf")
@@ -36,7 +37,7 @@ def load_recording(
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a folder, not a recording")
-    if is_session_file(p):
+    if is_session_file(p) or p.suffix.lower() == SESSION_SUFFIX:
         return read_native(p)
     suffix = p.suffix.lower()
     if suffix in EDF_SUFFIXES:
@@ -45,7 +46,9 @@ def load_recording(
         return read_edf(p, mapping=mapping, events_path=events_path)
     if suffix in CSV_SUFFIXES:
         return read_csv(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events_path=events_path)
-    raise InputError(f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .csv or .parquet)")
+    raise InputError(
+        f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .csv or .parquet)"
+    )
 
 
 __all__ = ["InputError", "load_recording", "parse_map", "read_csv", "read_native"]

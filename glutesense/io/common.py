@@ -24,21 +24,40 @@ _UNIT_FACTORS: Mapping[SignalKind, Mapping[str, float]] = {
 
 # Common alternative column names (lower case) for roles.
 _ALIASES: Mapping[str, Role] = {
-    "gmax_l": Role.GLUTE_MAX_L, "gmax_r": Role.GLUTE_MAX_R,
-    "glute_l": Role.GLUTE_MAX_L, "glute_r": Role.GLUTE_MAX_R,
-    "gluteus_maximus_l": Role.GLUTE_MAX_L, "gluteus_maximus_r": Role.GLUTE_MAX_R,
-    "gmed_l": Role.GLUTE_MED_L, "gmed_r": Role.GLUTE_MED_R,
-    "gluteus_medius_l": Role.GLUTE_MED_L, "gluteus_medius_r": Role.GLUTE_MED_R,
-    "ham_l": Role.HAMSTRING_L, "ham_r": Role.HAMSTRING_R,
-    "hamstrings_l": Role.HAMSTRING_L, "hamstrings_r": Role.HAMSTRING_R,
-    "biceps_femoris_l": Role.HAMSTRING_L, "biceps_femoris_r": Role.HAMSTRING_R,
-    "bf_l": Role.HAMSTRING_L, "bf_r": Role.HAMSTRING_R,
-    "es_l": Role.ERECTOR_L, "es_r": Role.ERECTOR_R,
-    "erector_spinae_l": Role.ERECTOR_L, "erector_spinae_r": Role.ERECTOR_R,
-    "ax": Role.ACC_X, "ay": Role.ACC_Y, "az": Role.ACC_Z,
-    "accel_x": Role.ACC_X, "accel_y": Role.ACC_Y, "accel_z": Role.ACC_Z,
-    "gx": Role.GYR_X, "gy": Role.GYR_Y, "gz": Role.GYR_Z,
-    "gyro_x": Role.GYR_X, "gyro_y": Role.GYR_Y, "gyro_z": Role.GYR_Z,
+    "gmax_l": Role.GLUTE_MAX_L,
+    "gmax_r": Role.GLUTE_MAX_R,
+    "glute_l": Role.GLUTE_MAX_L,
+    "glute_r": Role.GLUTE_MAX_R,
+    "gluteus_maximus_l": Role.GLUTE_MAX_L,
+    "gluteus_maximus_r": Role.GLUTE_MAX_R,
+    "gmed_l": Role.GLUTE_MED_L,
+    "gmed_r": Role.GLUTE_MED_R,
+    "gluteus_medius_l": Role.GLUTE_MED_L,
+    "gluteus_medius_r": Role.GLUTE_MED_R,
+    "ham_l": Role.HAMSTRING_L,
+    "ham_r": Role.HAMSTRING_R,
+    "hamstrings_l": Role.HAMSTRING_L,
+    "hamstrings_r": Role.HAMSTRING_R,
+    "biceps_femoris_l": Role.HAMSTRING_L,
+    "biceps_femoris_r": Role.HAMSTRING_R,
+    "bf_l": Role.HAMSTRING_L,
+    "bf_r": Role.HAMSTRING_R,
+    "es_l": Role.ERECTOR_L,
+    "es_r": Role.ERECTOR_R,
+    "erector_spinae_l": Role.ERECTOR_L,
+    "erector_spinae_r": Role.ERECTOR_R,
+    "ax": Role.ACC_X,
+    "ay": Role.ACC_Y,
+    "az": Role.ACC_Z,
+    "accel_x": Role.ACC_X,
+    "accel_y": Role.ACC_Y,
+    "accel_z": Role.ACC_Z,
+    "gx": Role.GYR_X,
+    "gy": Role.GYR_Y,
+    "gz": Role.GYR_Z,
+    "gyro_x": Role.GYR_X,
+    "gyro_y": Role.GYR_Y,
+    "gyro_z": Role.GYR_Z,
 }
 
 _UNIT_RE = re.compile(r"^(?P<base>.+?)\s*(?:[\[(](?P<u1>[^\])]+)[\])]|_(?P<u2>uv|mv|v|g|mg|dps|ms2))$", re.I)
@@ -92,11 +111,13 @@ def assign_roles(columns: Iterable[str], mapping: Mapping[Role, str], source: st
     """Role -> column, from explicit ``mapping`` first, then names and aliases."""
     cols = list(columns)
     out: dict[Role, str] = {}
-    for role, name in mapping.items():
+    for mapped, name in mapping.items():
         if name not in cols:
-            raise InputError(f"{source}: --map names column {name!r}, which is not in the file "
-                               f"(columns: {', '.join(cols)})")
-        out[role] = name
+            raise InputError(
+                f"{source}: --map names column {name!r}, which is not in the file "
+                f"(columns: {', '.join(cols)})"
+            )
+        out[mapped] = name
     taken = set(out.values())
     for c in cols:
         if c in taken:
@@ -132,8 +153,9 @@ def read_events_table(path: str | Path) -> tuple[Event, ...]:
         return ()
     need = {"onset", "trial_type"}
     if not need <= set(rows[0]):
-        raise InputError(f"{p}: events table needs columns onset, duration, trial_type "
-                           f"(found: {', '.join(rows[0])})")
+        raise InputError(
+            f"{p}: events table needs columns onset, duration, trial_type (found: {', '.join(rows[0])})"
+        )
     out = []
     for i, r in enumerate(rows, start=2):
         try:

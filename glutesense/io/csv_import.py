@@ -15,8 +15,18 @@ from glutesense.roles import EMG_ROLES, IMU_ROLES, Role, SignalKind
 if TYPE_CHECKING:
     import pandas as pd
 
-_TIME_COLUMNS = {"time_s": 1.0, "t_s": 1.0, "time": 1.0, "t": 1.0, "seconds": 1.0, "timestamp_s": 1.0,
-                 "time_ms": 1e-3, "t_ms": 1e-3, "timestamp_ms": 1e-3, "time_us": 1e-6}
+_TIME_COLUMNS = {
+    "time_s": 1.0,
+    "t_s": 1.0,
+    "time": 1.0,
+    "t": 1.0,
+    "seconds": 1.0,
+    "timestamp_s": 1.0,
+    "time_ms": 1e-3,
+    "t_ms": 1e-3,
+    "timestamp_ms": 1e-3,
+    "time_us": 1e-6,
+}
 
 
 def read_csv(
@@ -56,7 +66,11 @@ def read_csv(
     except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError) as e:
         raise InputError(f"{src}: not a readable table ({str(e).splitlines()[0]})") from None
     return recording_from_table(
-        df, source=src, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit,
+        df,
+        source=src,
+        fs_hz=fs_hz,
+        mapping=mapping,
+        emg_unit=emg_unit,
         events_path=events_path if events_path else _default_events(p),
     )
 

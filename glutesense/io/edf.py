@@ -158,13 +158,18 @@ def _parse(raw: bytes, fmt: str, src: str, notes: list[str]) -> Any:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            edf: Any = (
-                edfio.read_edf(raw, lazy_load_data=False) if fmt == "EDF" else edfio.read_bdf(raw)
-            )
+            edf: Any = edfio.read_edf(raw, lazy_load_data=False) if fmt == "EDF" else edfio.read_bdf(raw)
             n_records = int(edf.num_data_records)
             record_s = float(edf.data_record_duration)
-        except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, UnicodeDecodeError,
-                decimal.InvalidOperation) as e:
+        except (
+            ValueError,
+            IndexError,
+            KeyError,
+            TypeError,
+            ZeroDivisionError,
+            UnicodeDecodeError,
+            decimal.InvalidOperation,
+        ) as e:
             raise InputError(f"{src}: damaged {fmt} header ({_first_line(e)})") from None
     for w in caught:
         msg = str(w.message)
@@ -188,8 +193,15 @@ def _ordinary_signals(edf: Any, src: str) -> list[_Signal]:
             data = np.asarray(s.data, dtype=np.float64)
         except (ValueError, TypeError) as e:
             raise InputError(f"{src}: signal {s.label!r} is unreadable ({_first_line(e)})") from None
-        out.append(_Signal(s.label.strip(), s.physical_dimension.strip(), float(s.sampling_frequency),
-                           int(s.samples_per_data_record), data))
+        out.append(
+            _Signal(
+                s.label.strip(),
+                s.physical_dimension.strip(),
+                float(s.sampling_frequency),
+                int(s.samples_per_data_record),
+                data,
+            )
+        )
     return out
 
 
@@ -271,8 +283,11 @@ def timekeeping_onsets(raw: bytes, *, n_records: int, bytes_per_sample: int) -> 
 def _gap_events(onsets_s: FloatArray, record_s: float) -> list[Event]:
     ends = onsets_s[:-1] + record_s
     holes = onsets_s[1:] - ends
-    return [Event(round(float(e), 9), round(float(h), 9), "gap") for e, h in zip(ends, holes, strict=True)
-            if h > 1e-9]
+    return [
+        Event(round(float(e), 9), round(float(h), 9), "gap")
+        for e, h in zip(ends, holes, strict=True)
+        if h > 1e-9
+    ]
 
 
 def _place(sig: _Signal, onsets_s: FloatArray, record_s: float) -> FloatArray:

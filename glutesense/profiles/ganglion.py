@@ -104,6 +104,35 @@ def int24_be(data: bytes) -> int:
     return int.from_bytes(data[:3], "big", signed=True)
 
 
+def fw3_field(sample: int, n_bits: int) -> int:
+    """Firmware 3 packing of one 24-bit sample: its ``n_bits`` MSBs with bit 0 set to the sign."""
+    shift = 24 - n_bits
+    sign = 1 if sample < 0 else 0
+    return (((sample >> shift) & ~1) | sign) & ((1 << n_bits) - 1)
+
+
+def encode_fw3(pid: int, counts: npt.ArrayLike, accel: int = 0) -> bytes:
+    """A firmware 3 sample packet (the virtual Ganglion's encoder).
+
+    Parameters
+    ----------
+    pid : int
+        Packet id: 0-99 (or 255) for 18-bit packets, 100-199 for 19-bit packets.
+    counts : array, shape (2, 4)
+        24-bit ADC codes of two samples (clipped to the int24 range).
+    accel : int
+        Signed accelerometer byte carried at byte 19 of 18-bit packets.
+    """
+    n_bits = 19 if 100 <= pid < 200 else 18
+    c = np.clip(np.asarray(counts, dtype=np.int64).reshape(2, N_CHANNELS), -(1 << 23), (1 << 23) - 1)
+    stream = 0
+    for v in c.ravel():
+        stream = (stream << n_bits) | fw3_field(int(v), n_bits)
+    body = stream.to_bytes(n_bits, "big")
+    tail = bytes([accel & 0xFF]) if n_bits == 18 else b""
+    return bytes([pid]) + body + tail
+
+
 @dataclass
 class PacketCounter:
     """Unwraps a device's short cyclic packet position into a 16-bit running counter.

@@ -119,6 +119,24 @@ def parse_imu(payload: bytes) -> ImuSample:
     return ImuSample((w, x, y, z), (ax, ay, az), (gx, gy, gz))
 
 
+def encode_emg(counts: npt.ArrayLike) -> bytes:
+    """``myohw_emg_data_t`` from int8 counts, shape (2, 8) (clipped to -128..127)."""
+    c = np.clip(np.asarray(counts, dtype=np.int64).reshape(2, N_EMG), -128, 127)
+    return c.astype(np.int8).tobytes()
+
+
+def encode_imu(sample: ImuSample) -> bytes:
+    """``myohw_imu_data_t`` from physical units (rounded, clipped to int16)."""
+    scaled = np.array(
+        [
+            *(v / ORIENTATION_PER_COUNT for v in sample.orientation),
+            *(v / ACC_G_PER_COUNT for v in sample.acc_g),
+            *(v / GYR_DPS_PER_COUNT for v in sample.gyr_dps),
+        ]
+    )
+    return np.clip(np.rint(scaled), -32768, 32767).astype("<i2").tobytes()
+
+
 @dataclass
 class MyoDecoder:
     """Myo decoder: EMG (chars 0-3) and IMU (char 4) notifications to core units.

@@ -25,6 +25,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from glutesense.profiles.base import DeviceProfile, MalformedPacket
 from glutesense.records import ChannelSpec, SampleBlock, StreamKind
@@ -114,6 +115,13 @@ class MyoWareAsciiDecoder:
             )
         named = dict(zip(self.columns, values, strict=True))
         return named["raw"] * self.raw_scale, named.get("env", math.nan)
+
+
+def format_lines(raw_counts: npt.ArrayLike, env_counts: npt.ArrayLike) -> bytes:
+    """``env,raw\\n`` lines as the official example prints them (integer ADC counts)."""
+    raw = np.rint(np.asarray(raw_counts, dtype=np.float64)).astype(np.int64)
+    env = np.rint(np.asarray(env_counts, dtype=np.float64)).astype(np.int64)
+    return "".join(f"{e},{r}\n" for e, r in zip(env, raw, strict=True)).encode("ascii")
 
 
 EMG_CHANNELS = (

@@ -266,6 +266,40 @@ def parse_frame(payload: bytes) -> PmdFrame:
     return PmdFrame(measurement, timestamp_ns, frame_type, compressed, counts)
 
 
+def encode_raw_frame(
+    measurement: Measurement, timestamp_ns: int, counts: npt.ArrayLike, frame_type: int = 1
+) -> bytes:
+    """Pack a raw (uncompressed) PMD frame; the inverse of :func:`parse_frame` for raw layouts.
+
+    Parameters
+    ----------
+    measurement : Measurement
+    timestamp_ns : int
+        Device clock at the frame's *last* sample, ns (u64).
+    counts : array, shape (n_samples, n_channels)
+        Integer samples (ACC: mG; ECG: µV).
+    frame_type : int
+        Raw frame type (ACC 0/1/2: 8/16/24-bit; ECG 0: 24-bit).
+    """
+    layout = _LAYOUTS.get((int(measurement), False, frame_type))
+    if layout is None:
+        raise ValueError(f"no raw PMD layout for measurement {measurement} frame type {frame_type}")
+    c = np.asarray(counts, dtype=np.int64)
+    if c.ndim != 2 or c.shape[1] != layout.channels or c.shape[0] == 0:
+        raise ValueError(f"counts must be (n_samples > 0, {layout.channels})")
+    width = layout.resolution_bits // 8
+    lim = 1 << (layout.resolution_bits - 1)
+    c = np.clip(c, -lim, lim - 1) & ((1 << layout.resolution_bits) - 1)
+    body = b"".join(int(v).to_bytes(width, "little") for v in c.ravel())
+    head = bytes([int(measurement)]) + (timestamp_ns & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little")
+    return head + bytes([frame_type & 0x7F]) + body
+
+
+def start_response(measurement: Measurement, status: int = 0) -> bytes:
+    """The device's control-point answer to a start command (no settings)."""
+    return bytes([CP_RESPONSE, OP_START, int(measurement), status, 0])
+
+
 def parse_settings(params: bytes) -> dict[int, tuple[int, ...]]:
     """Parse the settings list of a control-point response: ``{setting id: values}``.
 

@@ -9,6 +9,8 @@ opens a rep.  A bridge loads both legs, so every rep gives a row per side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from glutesense.detect.base import Burst
 from glutesense.protocols.base import RepWindow, Segmentation, SegmentInput
 from glutesense.protocols.cues import cues, next_after
@@ -19,8 +21,9 @@ PRE_MOVEMENT_S = 1.0
 MIN_EMG_REP_S = 1.0
 
 
-def _rows(windows: list[tuple[float, float, float | None, float | None]], data: SegmentInput,
-          source: str) -> tuple[RepWindow, ...]:
+def _rows(
+    windows: Sequence[tuple[float, float, float | None, float | None]], data: SegmentInput, source: str
+) -> tuple[RepWindow, ...]:
     return tuple(
         RepWindow(side, k, start, stop, cue, move, source)
         for k, (start, stop, cue, move) in enumerate(windows, start=1)

@@ -24,8 +24,11 @@ def segment_single_leg_stand(data: SegmentInput, *, pre_cue_s: float) -> Segment
     if not squeezes:
         squeezes = cues(data.events, "lift", data.meta)
         label = "lift"
-        notes.append("no 'squeeze' events: squeeze latency left empty; reps from 'lift' events"
-                     if squeezes else "no 'squeeze' or 'lift' events: no reps can be placed")
+        notes.append(
+            "no 'squeeze' events: squeeze latency left empty; reps from 'lift' events"
+            if squeezes
+            else "no 'squeeze' or 'lift' events: no reps can be placed"
+        )
     counter: dict[Side, int] = {}
     reps: list[RepWindow] = []
     unknown = 0
@@ -37,11 +40,18 @@ def segment_single_leg_stand(data: SegmentInput, *, pre_cue_s: float) -> Segment
             if side not in data.sides:
                 continue
             counter[side] = counter.get(side, 0) + 1
-            reps.append(RepWindow(
-                side, counter[side], c.onset_s - pre_cue_s, stop,
-                c.onset_s if label == "squeeze" else None, None, source,
-                "" if label == "squeeze" else "no squeeze cue",
-            ))
+            reps.append(
+                RepWindow(
+                    side,
+                    counter[side],
+                    c.onset_s - pre_cue_s,
+                    stop,
+                    c.onset_s if label == "squeeze" else None,
+                    None,
+                    source,
+                    "" if label == "squeeze" else "no squeeze cue",
+                )
+            )
     if unknown:
         notes.append(f"{unknown} {label} event(s) without a side: reported for every side with channels")
     return Segmentation(tuple(sorted(reps, key=lambda r: (r.side.value, r.rep))), tuple(notes))

@@ -26,8 +26,15 @@ def _table(df: pd.DataFrame) -> str:
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def render_html(*, title: str, verdict: Sequence[str], facts: Mapping[str, str], notes: Sequence[str],
-                figures: Mapping[str, bytes], reps: pd.DataFrame) -> str:
+def render_html(
+    *,
+    title: str,
+    verdict: Sequence[str],
+    facts: Mapping[str, str],
+    notes: Sequence[str],
+    figures: Mapping[str, bytes],
+    reps: pd.DataFrame,
+) -> str:
     """The report page.  Every argument is treated as untrusted text and escaped."""
     fact_rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts.items())
     imgs = "".join(

@@ -17,10 +17,11 @@ def side_verdict(s: SideSummary) -> str:
             return f"{side}: the glute did not switch on in {absent} of {s.n_reps} reps."
         return f"{side}: onsets could not be placed in any of {s.n_reps} reps."
     lag = s.lag_median_ms
-    when = ("at the same time as" if abs(lag) < 15 else
-            f"{abs(lag):.0f} ms {'after' if lag > 0 else 'before'}")
-    return (f"{side}: the glute fired {when} the hamstring (median of {s.n_lags} reps, "
-            f"IQR {s.lag_q25_ms:.0f} to {s.lag_q75_ms:.0f} ms).")
+    when = "at the same time as" if abs(lag) < 15 else f"{abs(lag):.0f} ms {'after' if lag > 0 else 'before'}"
+    return (
+        f"{side}: the glute fired {when} the hamstring (median of {s.n_lags} reps, "
+        f"IQR {s.lag_q25_ms:.0f} to {s.lag_q75_ms:.0f} ms)."
+    )
 
 
 def verdict_lines(result: AnalysisResult) -> tuple[str, ...]:

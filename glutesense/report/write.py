@@ -49,18 +49,29 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     figures = all_figures(result)
     for name, png in figures.items():
         (fig_dir / name).write_bytes(png)
+    detector_settings = ", ".join(
+        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.detector_settings.items()
+    )
     facts = {
         "source": recording.source or "(unnamed)",
         "protocol": result.protocol.value,
         "reps found from": result.rep_source or "(none)",
-        "detector": f"{result.detector} ({', '.join(f'{k}={v}' for k, v in result.detector_settings.items())})",
+        "detector": f"{result.detector} ({detector_settings})",
         "filtering": "zero-phase (offline)" if all(c.zero_phase for c in result.channels) else "causal",
-        "channels": ", ".join(f"{c.role.value} {c.fs_hz:g} Hz band {c.band_hz[0]:g}-{c.band_hz[1]:g} Hz"
-                              for c in result.channels),
+        "channels": ", ".join(
+            f"{c.role.value} {c.fs_hz:g} Hz band {c.band_hz[0]:g}-{c.band_hz[1]:g} Hz"
+            for c in result.channels
+        ),
     }
     paths["report"].write_text(
-        render_html(title=f"glutesense: {result.protocol.value}", verdict=verdict_lines(result), facts=facts,
-                    notes=result.notes, figures=figures, reps=reps),
+        render_html(
+            title=f"glutesense: {result.protocol.value}",
+            verdict=verdict_lines(result),
+            facts=facts,
+            notes=result.notes,
+            figures=figures,
+            reps=reps,
+        ),
         encoding="utf-8",
     )
     return paths

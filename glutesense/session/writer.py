@@ -37,7 +37,9 @@ class SessionWriter:
         Longest time buffered records wait before they are flushed to disk.
     """
 
-    def __init__(self, path: str | os.PathLike[str], meta: Mapping[str, Any], *, flush_interval_s: float = 0.5):
+    def __init__(
+        self, path: str | os.PathLike[str], meta: Mapping[str, Any], *, flush_interval_s: float = 0.5
+    ):
         if "start_ns" not in meta:
             raise ValueError("session metadata needs 'start_ns'")
         self.path = Path(path)

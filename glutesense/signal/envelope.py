@@ -87,8 +87,9 @@ class Baseline:
         return self.median + h_sd * self.robust_sd
 
 
-def baseline_of(env: FloatArray, fs_hz: float, start_s: float, stop_s: float, *, t0_s: float = 0.0,
-                source: str = "rest") -> Baseline | None:
+def baseline_of(
+    env: FloatArray, fs_hz: float, start_s: float, stop_s: float, *, t0_s: float = 0.0, source: str = "rest"
+) -> Baseline | None:
     """Baseline statistics of ``env`` over ``[start_s, stop_s)``; None if too few finite samples."""
     a = max(index_at(start_s, fs_hz, t0_s), 0)
     b = min(index_at(stop_s, fs_hz, t0_s), env.size)
@@ -118,9 +119,9 @@ def rest_window(events: Sequence[Event], *, min_duration_s: float = 0.5) -> tupl
     return best.onset_s, best.onset_s + best.duration_s
 
 
-def quietest_window(env: FloatArray, fs_hz: float, *, window_s: float, t0_s: float = 0.0) -> tuple[
-    float, float
-]:
+def quietest_window(
+    env: FloatArray, fs_hz: float, *, window_s: float, t0_s: float = 0.0
+) -> tuple[float, float]:
     """Window ``(start_s, stop_s)`` of length ``window_s`` with the lowest median envelope."""
     w = min(n_samples(window_s, fs_hz), env.size)
     step = max(w // 4, 1)
@@ -135,8 +136,9 @@ def quietest_window(env: FloatArray, fs_hz: float, *, window_s: float, t0_s: flo
     return time_at(best_i, fs_hz, t0_s), time_at(best_i + w, fs_hz, t0_s)
 
 
-def find_baseline(env: FloatArray, fs_hz: float, events: Sequence[Event], *, t0_s: float = 0.0,
-                  quiet_window_s: float = 1.0) -> Baseline:
+def find_baseline(
+    env: FloatArray, fs_hz: float, events: Sequence[Event], *, t0_s: float = 0.0, quiet_window_s: float = 1.0
+) -> Baseline:
     """Baseline from the rest phase if there is one, else from the quietest window.
 
     Parameters

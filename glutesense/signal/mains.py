@@ -51,9 +51,7 @@ def detect_mains_hz(x: FloatArray, fs_hz: float, *, min_ratio: float = 4.0) -> f
     if nperseg < int(fs_hz / 2):
         return None
     f_hz, pxx = sps.welch(finite - np.median(finite), fs=fs_hz, nperseg=nperseg)
-    ratios = {
-        cand: _peak_ratio(f_hz, pxx, cand) for cand in MAINS_CANDIDATES_HZ if cand + 3.0 < 0.48 * fs_hz
-    }
+    ratios = {cand: _peak_ratio(f_hz, pxx, cand) for cand in MAINS_CANDIDATES_HZ if cand + 3.0 < 0.48 * fs_hz}
     if not ratios:
         return None
     best = max(ratios, key=lambda k: ratios[k])

@@ -48,8 +48,14 @@ def _fill_nan(x: FloatArray) -> FloatArray:
     return np.interp(i, i[ok], x[ok])
 
 
-def tilt_from_acc(acc_g: FloatArray, fs_hz: float, *, t0_s: float = 0.0,
-                  rest_s: tuple[float, float] | None = None, lowpass_hz: float = 3.0) -> Tilt:
+def tilt_from_acc(
+    acc_g: FloatArray,
+    fs_hz: float,
+    *,
+    t0_s: float = 0.0,
+    rest_s: tuple[float, float] | None = None,
+    lowpass_hz: float = 3.0,
+) -> Tilt:
     """Tilt angle from a 3-axis accelerometer.
 
     Parameters
@@ -77,9 +83,9 @@ def tilt_from_acc(acc_g: FloatArray, fs_hz: float, *, t0_s: float = 0.0,
     return Tilt(angle, fs_hz, t0_s)
 
 
-def find_lifts(tilt: Tilt, *, min_change_deg: float = 10.0, min_hold_s: float = 0.5) -> tuple[
-    tuple[float, float], ...
-]:
+def find_lifts(
+    tilt: Tilt, *, min_change_deg: float = 10.0, min_hold_s: float = 0.5
+) -> tuple[tuple[float, float], ...]:
     """Sustained tilt changes (lifts), as ``(start_s, stop_s)`` with start at the movement onset.
 
     A lift is a run where the tilt exceeds half of ``min_change_deg`` that
@@ -89,7 +95,7 @@ def find_lifts(tilt: Tilt, *, min_change_deg: float = 10.0, min_hold_s: float = 
     x = np.nan_to_num(tilt.angle_deg, nan=0.0)
     high = x > min_change_deg
     edges = np.diff(np.concatenate(([0], (x > 0.5 * min_change_deg).astype(np.int8), [0])))
-    runs = zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True)
+    runs = zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
     hold = n_samples(min_hold_s, tilt.fs_hz)
     lifts = []
     for a, b in runs:
@@ -97,13 +103,24 @@ def find_lifts(tilt: Tilt, *, min_change_deg: float = 10.0, min_hold_s: float = 
             continue
         pre_s = time_at(max(a - n_samples(1.0, tilt.fs_hz), 0), tilt.fs_hz, tilt.t0_s)
         onset = movement_onset(tilt, after_s=pre_s, before_s=time_at(b, tilt.fs_hz, tilt.t0_s))
-        lifts.append((onset if onset is not None else time_at(a, tilt.fs_hz, tilt.t0_s),
-                      time_at(b, tilt.fs_hz, tilt.t0_s)))
+        lifts.append(
+            (
+                onset if onset is not None else time_at(a, tilt.fs_hz, tilt.t0_s),
+                time_at(b, tilt.fs_hz, tilt.t0_s),
+            )
+        )
     return tuple(lifts)
 
 
-def movement_onset(tilt: Tilt, *, after_s: float, before_s: float, min_change_deg: float = 5.0,
-                   sustain_s: float = 0.2, local_s: float = 0.5) -> float | None:
+def movement_onset(
+    tilt: Tilt,
+    *,
+    after_s: float,
+    before_s: float,
+    min_change_deg: float = 5.0,
+    sustain_s: float = 0.2,
+    local_s: float = 0.5,
+) -> float | None:
     """First sustained departure of the tilt from its level just before ``after_s``.
 
     The local level and noise are the median and MAD-SD of the tilt over the

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from glutesense.profiles import PROFILES, DeviceProfile
+from glutesense.profiles import PROFILES, DeviceProfile, diy_v1, get_profile
 from glutesense.records import RawPacket
-from glutesense.transport.backends import BackendPair, is_sim
+from glutesense.transport.backends import BackendPair, is_sim, sim_profile
 from glutesense.transport.clock import Clock
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from bleak.backends.scanner import AdvertisementData
 
 FIRMWARE_REVISION_CHAR = "00002a26-0000-1000-8000-00805f9b34fb"
+ANNOTATION_CHAR = diy_v1.ANNOTATION_CHAR
+"""JSON annotations (simulated ground truth), read whatever the profile when a device has it."""
 _ADDRESS = re.compile(
     r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$"  # MAC address (Linux, Windows)
     r"|^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$"  # CoreBluetooth UUID (macOS)
@@ -181,8 +183,10 @@ class SensorLink:
     device_index : int
         ``RawPacket.device`` of this link's packets.
     scan_timeout_s : float
-        How long to look for the device, real seconds.
+        How long to look for the device, clock seconds.
     reconnect : ReconnectPolicy
+    connect_timeout_s : float
+        How long a connection attempt may take before it counts as failed, s.
     """
 
     def __init__(
@@ -195,8 +199,12 @@ class SensorLink:
         device_index: int = 0,
         scan_timeout_s: float = 5.0,
         reconnect: ReconnectPolicy | None = None,
+        connect_timeout_s: float = 10.0,
     ) -> None:
         self.target = target
+        self.connect_timeout_s = connect_timeout_s
+        if profile is None and is_sim(target) and ":" in target:
+            profile = get_profile(sim_profile(target))
         self.clock = clock
         self.backend = backend
         self.device_index = device_index
@@ -297,17 +305,24 @@ class SensorLink:
         client = BleakClient(
             self._device,
             disconnected_callback=self._on_disconnect,
-            timeout=10.0,
+            timeout=self.connect_timeout_s,
             backend=None if self.backend is None else self.backend.client,
         )
+        where = f"{self.name} ({self._device.address})"
         try:
             await client.connect()
             for i, uuid in enumerate(profile.notify_chars):
                 await client.start_notify(uuid, self._notify_callback(i))
+        except TimeoutError as e:
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+            raise ConnectionFailed(
+                f"could not connect to {where}: no answer within {self.connect_timeout_s:g} s "
+                "(is it on, in range, and not connected to another app?)"
+            ) from e
         except Exception as e:
             with contextlib.suppress(Exception):
                 await client.disconnect()
-            where = f"{self.name} ({self._device.address})"
             raise ConnectionFailed(f"could not connect to {where}: {_reason(e)}") from e
         self._client = client
 
@@ -382,8 +397,14 @@ class SensorLink:
                 await self._write_all(self.profile.stop_commands)
 
     async def send_marker(self, marker_id: int, label: str = "") -> bool:
-        """Ask the device to echo a marker on its own clock; False if unsupported or the link is down."""
+        """Ask the device to echo a marker on its own clock; False if unsupported or the link is down.
+
+        For a device that cannot echo markers, the backend's ``cue_hook`` (if any) is told
+        instead, so a virtual person still hears the cue.
+        """
         make = self._profile.marker_command if self._profile is not None else None
+        if make is None and self.backend is not None and self.backend.cue_hook is not None and self.address:
+            self.backend.cue_hook(self.address, label)
         if make is None or not self.connected:
             return False
         try:
@@ -404,7 +425,7 @@ class SensorLink:
     async def read_annotations(self) -> dict[str, Any] | None:
         """The profile's JSON annotation characteristic, if it has one and it parses."""
         uuid = self._profile.annotation_char if self._profile is not None else None
-        raw = None if uuid is None else await self._read(uuid)
+        raw = await self._read(uuid or ANNOTATION_CHAR)
         if raw is None:
             return None
         try:

@@ -3,11 +3,14 @@
 Bleak instantiates backend classes itself, so :func:`make_backends` makes subclasses
 bound to one :class:`VirtualWorld` (no module-level state).  The client relays GATT
 operations to the world's :class:`~glutesense.virtual.sensor.VirtualSensor`; the GATT
-table is the one a diy-v1 device has::
+table is built from the device profile the sensor speaks (diy-v1 shown)::
 
-    Nordic UART service   6e400001-...   RX 6e400002 (write), TX 6e400003 (notify),
+    profile service       6e400001-...   control 6e400002 (write), notify 6e400003,
                                          annotations 6e400010 (read, JSON; simulators only)
     Device Information    0x180a         firmware revision 0x2a26 (read)
+
+The control characteristic is also notifiable when the profile lists it among its notify
+characteristics (Polar's PMD control point answers that way).
 """
 
 from __future__ import annotations
@@ -27,12 +30,12 @@ from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback,
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
-from glutesense.profiles import diy_v1
 from glutesense.roles import Protocol
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock, MonotonicClock
 from glutesense.virtual.params import PersonParams
 from glutesense.virtual.sensor import Faults, VirtualSensor, VirtualSensorSpec
+from glutesense.virtual.wire import SIM_ANNOTATION_CHAR, WIRES
 
 DIS_SERVICE = "0000180a-0000-1000-8000-00805f9b34fb"
 FIRMWARE_REVISION_CHAR = "00002a26-0000-1000-8000-00805f9b34fb"
@@ -74,13 +77,23 @@ class VirtualWorld:
                 return s
         return None
 
+    def hear_cue(self, address: str, label: str) -> None:
+        """The person wearing the sensor at ``address`` hears cue ``label`` from the app.
+
+        The transport calls this (through ``BackendPair.cue_hook``) for devices that cannot
+        echo markers, so their virtual person still follows the guided test.
+        """
+        sensor = self.find(address)
+        if sensor is not None:
+            sensor.hear_cue(label)
+
 
 def _advertisement(sensor: VirtualSensor) -> AdvertisementData:
     return AdvertisementData(
-        local_name=sensor.spec.name,
+        local_name=sensor.spec.advertised_name,
         manufacturer_data={},
         service_data={},
-        service_uuids=[diy_v1.NUS_SERVICE],
+        service_uuids=list(sensor.wire.profile.service_uuids),
         tx_power=None,
         rssi=sensor.spec.rssi_dbm,
         platform_data=("glutesense-virtual",),
@@ -127,26 +140,41 @@ class VirtualScannerBackend(BaseBleakScanner):
             if not self.is_allowed_uuid(adv.service_uuids):
                 continue
             address = sensor.spec.address
-            device = self.create_or_update_device(address, address, sensor.spec.name, sensor, adv)
+            name = sensor.spec.advertised_name
+            device = self.create_or_update_device(address, address, name, sensor, adv)
             self.call_detection_callbacks(device, adv)
 
 
 def _services(sensor: VirtualSensor) -> BleakGATTServiceCollection:
+    """The GATT table of a device speaking the sensor's profile (plus annotations and DIS)."""
+
     def mtu() -> int:
         return MTU_BYTES - 3
 
+    profile = sensor.wire.profile
     col = BleakGATTServiceCollection()
-    nus = BleakGATTService(None, 1, diy_v1.NUS_SERVICE)
-    col.add_service(nus)
-    rx = BleakGATTCharacteristic(None, 2, diy_v1.NUS_RX, ["write", "write-without-response"], mtu, nus)
-    tx = BleakGATTCharacteristic(None, 4, diy_v1.NUS_TX, ["notify"], mtu, nus)
-    ann = BleakGATTCharacteristic(None, 7, diy_v1.ANNOTATION_CHAR, ["read"], mtu, nus)
-    for c in (rx, tx, ann):
-        col.add_characteristic(c)
-    col.add_descriptor(BleakGATTDescriptor(None, 5, CCCD, tx))
-    dis = BleakGATTService(None, 16, DIS_SERVICE)
+    main = BleakGATTService(None, 1, profile.service_uuids[0])
+    col.add_service(main)
+    handle = 2
+    props: dict[str, list[Any]] = {}
+    if profile.control_char is not None:
+        props[profile.control_char] = ["write", "write-without-response"]
+    for uuid in profile.notify_chars:
+        props.setdefault(uuid, []).extend(
+            ["notify", "indicate"] if uuid == profile.control_char else ["notify"]
+        )
+    props[SIM_ANNOTATION_CHAR] = ["read"]
+    for uuid, flags in props.items():
+        char = BleakGATTCharacteristic(None, handle, uuid, flags, mtu, main)
+        col.add_characteristic(char)
+        if "notify" in flags:
+            col.add_descriptor(BleakGATTDescriptor(None, handle + 1, CCCD, char))
+        handle += 3
+    dis = BleakGATTService(None, handle, DIS_SERVICE)
     col.add_service(dis)
-    col.add_characteristic(BleakGATTCharacteristic(None, 17, FIRMWARE_REVISION_CHAR, ["read"], mtu, dis))
+    col.add_characteristic(
+        BleakGATTCharacteristic(None, handle + 1, FIRMWARE_REVISION_CHAR, ["read"], mtu, dis)
+    )
     return col
 
 
@@ -169,7 +197,7 @@ class VirtualClientBackend(BaseBleakClient):
     @property
     def name(self) -> str:
         sensor = self.world.find(self.address)
-        return sensor.spec.name if sensor is not None else self.address
+        return sensor.spec.advertised_name if sensor is not None else self.address
 
     @property
     def mtu_size(self) -> int:
@@ -188,6 +216,9 @@ class VirtualClientBackend(BaseBleakClient):
         sensor = self.world.find(self.address)
         if sensor is None:
             raise BleakDeviceNotFoundError(self.address, f"Device with address {self.address} was not found.")
+        if sensor.spec.faults.never_answers:
+            async with asyncio.timeout(self._timeout):  # bleak backends honour their timeout
+                await asyncio.Event().wait()  # the connection request is never answered
         await self.world.clock.sleep(0.05)  # connection set-up takes a few connection intervals
         try:
             sensor.attach(self._link_lost)
@@ -216,10 +247,10 @@ class VirtualClientBackend(BaseBleakClient):
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
         sensor = self._connected_sensor()
-        if characteristic.uuid == diy_v1.ANNOTATION_CHAR:
+        if characteristic.uuid == SIM_ANNOTATION_CHAR:
             return bytearray(json.dumps(sensor.annotations(), allow_nan=False).encode("utf-8"))
         if characteristic.uuid == FIRMWARE_REVISION_CHAR:
-            return bytearray(sensor.spec.firmware.encode("utf-8"))
+            return bytearray(sensor.spec.firmware_revision.encode("utf-8"))
         raise BleakError(f"characteristic {characteristic.uuid} is not readable")
 
     async def read_gatt_descriptor(
@@ -232,9 +263,9 @@ class VirtualClientBackend(BaseBleakClient):
         self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
     ) -> None:
         sensor = self._connected_sensor()
-        if characteristic.uuid != diy_v1.NUS_RX:
+        if "write" not in characteristic.properties:
             raise BleakError(f"characteristic {characteristic.uuid} is not writable")
-        sensor.handle_command(bytes(data))
+        sensor.handle_command(characteristic.uuid, bytes(data))
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: SizedBuffer) -> None:
         self._connected_sensor()
@@ -243,12 +274,16 @@ class VirtualClientBackend(BaseBleakClient):
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
     ) -> None:
         sensor = self._connected_sensor()
-        if characteristic.uuid != diy_v1.NUS_TX:
+        chars = sensor.wire.profile.notify_chars
+        if characteristic.uuid not in chars:
             raise BleakError(f"characteristic {characteristic.uuid} does not notify")
-        sensor.set_notify(callback)
+        sensor.set_notify(chars.index(characteristic.uuid), callback)
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        self._connected_sensor().set_notify(None)
+        sensor = self._connected_sensor()
+        chars = sensor.wire.profile.notify_chars
+        if characteristic.uuid in chars:
+            sensor.set_notify(chars.index(characteristic.uuid), None)
 
 
 def make_backends(world: VirtualWorld) -> BackendPair:
@@ -262,7 +297,47 @@ def make_backends(world: VirtualWorld) -> BackendPair:
 
     Scanner.world = world
     Client.world = world
-    return BackendPair(scanner=Scanner, client=Client, name="virtual", context=world)
+    return BackendPair(scanner=Scanner, client=Client, name="virtual", context=world, cue_hook=world.hear_cue)
+
+
+SENSOR_KEYS = (
+    "name",
+    "address",
+    "rssi_dbm",
+    "device_t0_us",
+    "drift_ppm",
+    "seq_start",
+    "firmware",
+    "emg_roles",
+)
+FAULT_KEYS = (
+    "drop_probability",
+    "disconnect_at_s",
+    "disconnects_at_s",
+    "down_s",
+    "duplicate_probability",
+    "burst_every_s",
+    "never_answers",
+)
+
+
+def sensor_spec(
+    *, protocol: Protocol = Protocol.BRIDGE, profile: str = "diy-v1", options: Mapping[str, Any] | None = None
+) -> VirtualSensorSpec:
+    """A virtual sensor from plain options (see :func:`sim_backends`)."""
+    opts = dict(options or {})
+    sensor_kw = {k: opts.pop(k) for k in SENSOR_KEYS if k in opts}
+    if "emg_roles" in sensor_kw and sensor_kw["emg_roles"] is not None:
+        from glutesense.roles import Role
+
+        sensor_kw["emg_roles"] = tuple(Role(r) for r in sensor_kw["emg_roles"])
+    fault_kw = {k: opts.pop(k) for k in FAULT_KEYS if k in opts}
+    if "disconnects_at_s" in fault_kw:
+        fault_kw["disconnects_at_s"] = tuple(fault_kw["disconnects_at_s"])
+    params = PersonParams.from_json(opts)
+    return VirtualSensorSpec(
+        params=params, protocol=protocol, profile=profile, faults=Faults(**fault_kw), **sensor_kw
+    )
 
 
 def sim_backends(
@@ -270,6 +345,7 @@ def sim_backends(
     clock: Clock,
     protocol: Protocol = Protocol.BRIDGE,
     options: Mapping[str, Any] | None = None,
+    profile: str = "diy-v1",
 ) -> BackendPair:
     """A one-sensor virtual world, from plain options (what the CLI's ``--device sim`` uses).
 
@@ -279,15 +355,22 @@ def sim_backends(
     protocol : Protocol
     options : mapping, optional
         :class:`~glutesense.virtual.params.PersonParams` fields (``pattern``,
-        ``glute_lag_ms``, ``snr_db``, ``seed``, ...), plus sensor fields ``name``,
-        ``address``, ``device_t0_us``, ``drift_ppm``, ``seq_start``, and fault fields
-        ``drop_probability``, ``disconnect_at_s``, ``down_s``.
+        ``glute_lag_ms``, ``snr_db``, ``seed``, ...), plus sensor fields (``name``,
+        ``address``, ``device_t0_us``, ``drift_ppm``, ``seq_start``, ``emg_roles``) and
+        :class:`~glutesense.virtual.sensor.Faults` fields (``drop_probability``,
+        ``disconnect_at_s``, ``disconnects_at_s``, ``down_s``, ``duplicate_probability``,
+        ``burst_every_s``, ``never_answers``).
+    profile : str
+        Device profile the virtual sensor speaks (see :data:`glutesense.virtual.wire.WIRES`).
     """
-    opts = dict(options or {})
-    sensor_keys = ("name", "address", "rssi_dbm", "device_t0_us", "drift_ppm", "seq_start", "firmware")
-    fault_keys = ("drop_probability", "disconnect_at_s", "down_s")
-    sensor_kw = {k: opts.pop(k) for k in sensor_keys if k in opts}
-    fault_kw = {k: opts.pop(k) for k in fault_keys if k in opts}
-    params = PersonParams.from_json(opts)
-    spec = VirtualSensorSpec(params=params, protocol=protocol, faults=Faults(**fault_kw), **sensor_kw)
+    spec = sensor_spec(protocol=protocol, profile=profile, options=options)
     return make_backends(VirtualWorld((spec,), clock=clock))
+
+
+def showcase_backends(*, clock: Clock) -> BackendPair:
+    """A virtual world with one sensor of every profile the simulator speaks (for ``scan``)."""
+    specs = tuple(
+        VirtualSensorSpec(profile=name, address=f"5A:1E:00:00:00:{i + 1:02X}", rssi_dbm=-50 - 4 * i)
+        for i, name in enumerate(WIRES)
+    )
+    return make_backends(VirtualWorld(specs, clock=clock))

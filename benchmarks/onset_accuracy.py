@@ -147,7 +147,10 @@ def _memoize_conditioning(mod) -> None:  # type: ignore[no-untyped-def]
     mod.condition_emg = cached
 
 
-def run_ours(sim: SimRecording, name: str) -> tuple[Bursts, dict[tuple[int, str, str], float] | None]:
+Picks = dict[tuple[int, str, str], tuple[float, float]]  # (rep, side, muscle) -> (onset_s, sd_ms or NaN)
+
+
+def run_ours(sim: SimRecording, name: str) -> tuple[Bursts, Picks | None]:
     """Bursts per channel and, through ``analyze``, the pipeline's own per-rep onsets.
 
     A detector not (yet) in the registry runs through the direct pipeline (per-rep onsets None:
@@ -165,11 +168,15 @@ def run_ours(sim: SimRecording, name: str) -> tuple[Bursts, dict[tuple[int, str,
         role = f"{row.muscle.value}_{row.side.value[0]}"
         b = row.burst
         bursts.setdefault(role, []).append((b.onset_s, b.alarm_s, b.offset_s))
-    picks: dict[tuple[int, str, str], float] = {}
+    picks: Picks = {}
     for r in result.reps:
-        for muscle, value in (("glute_max", r.glute_onset_s), ("hamstring", r.hamstring_onset_s)):
+        for muscle, value, sd in (
+            ("glute_max", r.glute_onset_s, getattr(r, "glute_onset_sd_ms", None)),
+            ("hamstring", r.hamstring_onset_s, getattr(r, "hamstring_onset_sd_ms", None)),
+        ):
             if value is not None:
-                picks[(int(r.rep), r.side.value, muscle)] = float(value)
+                sd_ms = np.nan if sd is None else float(sd)
+                picks[(int(r.rep), r.side.value, muscle)] = (float(value), sd_ms)
     return bursts, picks
 
 
@@ -197,7 +204,7 @@ def _pick(bursts: list[tuple[float, float, float]], lo: float, hi: float) -> flo
     return min(sustained or inside, key=lambda b: b[1])[0]
 
 
-def score(sim: SimRecording, bursts: Bursts, picks: dict[tuple[int, str, str], float] | None,
+def score(sim: SimRecording, bursts: Bursts, picks: Picks | None,
           *, crashed: bool) -> tuple[list[dict], float, float]:
     """Per-truth rows, false bursts, quiet minutes for one method on one recording."""
     fs = sim.spec.fs_hz
@@ -207,14 +214,15 @@ def score(sim: SimRecording, bursts: Bursts, picks: dict[tuple[int, str, str], f
         role = f"{tr.muscle}_{tr.side[0]}"
         cue = cues[tr.rep]
         det = None
+        sd_ms = np.nan
         if not crashed:
             if picks is not None:
-                det = picks.get((tr.rep, tr.side, tr.muscle))
+                det, sd_ms = picks.get((tr.rep, tr.side, tr.muscle), (None, np.nan))
             else:
                 det = _pick(bursts.get(role, []), cue - REP_PRE_S, cue + REP_POST_S)
         rows.append({"rep": tr.rep, "side": tr.side, "muscle": tr.muscle, "rise_ms": tr.rise_ms,
                      "shape": tr.shape, "truth_s": tr.onset_s, "t10_s": tr.t10_s,
-                     "det_s": np.nan if det is None else det})
+                     "det_s": np.nan if det is None else det, "sd_ms": sd_ms})
     false_n = 0.0
     quiet_min = 0.0
     for c, role in enumerate(sim.roles):
@@ -310,7 +318,10 @@ def summarize(onsets: pd.DataFrame, recs: pd.DataFrame, by: list[str]) -> pd.Dat
     def agg(g: pd.DataFrame) -> pd.Series:
         e = g["err_ms"].dropna()
         e10 = g["err10_ms"].dropna()
+        with_sd = g[g["err_ms"].notna() & g["sd_ms"].notna()] if "sd_ms" in g else g.iloc[:0]
         return pd.Series({
+            "cal2sd%": 100.0 * (with_sd["err_ms"].abs() <= 2.0 * with_sd["sd_ms"]).mean()
+            if len(with_sd) else np.nan,
             "n": len(g),
             "found%": 100.0 * g["found"].mean(),
             "med|e|": e.abs().median() if len(e) else np.nan,
@@ -342,7 +353,8 @@ def _order_accuracy(o: pd.DataFrame, by: list[str]) -> pd.Series:
 
 
 def fmt(table: pd.DataFrame) -> str:
-    cols = ["n", "found%", "FB/min", "med|e|", "p90|e|", "bias", "med|e10|", "p90|e10|", "order%", "crash"]
+    cols = ["n", "found%", "FB/min", "med|e|", "p90|e|", "bias", "med|e10|", "p90|e10|", "order%", "cal2sd%",
+            "crash"]
     t = table[cols].copy()
     t["n"] = t["n"].astype(int)
     t["crash"] = t["crash"].astype(int)
@@ -448,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
           f"artifacts on/off x {n_per_cell} recording(s); seed {args.seed}")
     print("# columns: found% of truth onsets; FB/min false bursts per minute of rest; |e| abs error vs "
           "activation start, ms; e10 vs 10 % of plateau; bias = median signed error (+ late); order% for "
-          "|lag| >= 40 ms; crash = recordings on which the method raised")
+          "|lag| >= 40 ms; cal2sd% share of errors within 2 reported SDs (detectors that report one); "
+          "crash = recordings on which the method raised")
     target = (onsets["snr_band"] != "0-3") & (onsets["artifacts"] == "on")
     target_r = (recs["snr_band"] != "0-3") & (recs["artifacts"] == "on")
     print("\n## Realistic range (SNR >= 3 dB, 200-2000 Hz, artifacts on), all methods")

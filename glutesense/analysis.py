@@ -215,6 +215,8 @@ def _rep_result(
     hold = (later + cfg.hold_delay_s, window.stop_s)
     g_uv, h_uv = glute.mean_uv(*hold), ham.mean_uv(*hold)
     sls = protocol is Protocol.SINGLE_LEG_STAND
+    g_sd = _sd_ms(g.burst)
+    h_sd = _sd_ms(h.burst)
     return RepResult(
         side=window.side,
         rep=window.rep,
@@ -231,7 +233,19 @@ def _rep_result(
         amplitude_ratio=g_uv / h_uv if g_uv is not None and h_uv else None,
         glute_hold_uv=g_uv,
         reason="; ".join(reasons),
+        glute_onset_sd_ms=g_sd,
+        hamstring_onset_sd_ms=h_sd,
+        glute_lag_sd_ms=float(np.hypot(g_sd, h_sd))
+        if lag is not None and g_sd is not None and h_sd is not None
+        else None,
     )
+
+
+def _sd_ms(burst: Burst | None) -> float | None:
+    """The burst's onset SD (ms) if the detector estimated one."""
+    if burst is None or not np.isfinite(burst.onset_sd_ms):
+        return None
+    return float(burst.onset_sd_ms)
 
 
 def _rep_of(side: Side, t_s: float, windows: tuple[RepWindow, ...]) -> int | None:

@@ -68,10 +68,10 @@ class ClockFit:
         return self.offset_s + self.scale * np.asarray(t_device_s, dtype=np.float64)
 
 
-def _envelope_slopes(td: FloatArray, lat: FloatArray) -> FloatArray:
-    """Pairwise slopes (s/s) between the least latencies of time windows of one segment."""
+def _envelope_minima(td: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The least latency in each of up to 40 time windows of one segment: ``(t_device, latency)``."""
     if td.size < 40 or np.ptp(td) <= 5.0:
-        return np.zeros(0)
+        return np.zeros(0), np.zeros(0)
     n_win = int(min(40, td.size // 5))
     edges = np.linspace(td.min(), td.max(), n_win + 1)
     which = np.clip(np.searchsorted(edges, td, side="right") - 1, 0, n_win - 1)
@@ -82,7 +82,10 @@ def _envelope_slopes(td: FloatArray, lat: FloatArray) -> FloatArray:
             k = sel[np.argmin(lat[sel])]
             xs.append(td[k])
             ys.append(lat[k])
-    x, y = np.asarray(xs), np.asarray(ys)
+    return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+
+
+def _slopes(x: FloatArray, y: FloatArray) -> FloatArray:
     i, j = np.triu_indices(x.size, k=1)
     dx = x[j] - x[i]
     ok = dx > 0.5
@@ -98,7 +101,8 @@ def fit_segments(
     clock, or a packet counter that did not lose count); across segments the device
     time is unknown, so each gets its own offset.  Drift is the median of the pairwise
     slopes of the lower envelope within segments (Theil-Sen); segments too short to
-    show drift take the others'.
+    show drift take the others'.  A drift the envelope cannot distinguish from zero (within
+    three standard errors) is taken as zero: short, jittery recordings keep the nominal rate.
 
     Parameters
     ----------
@@ -111,11 +115,25 @@ def fit_segments(
     pairs = [(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)) for a, b in segments]
     if not pairs or any(a.size == 0 or a.size != b.size for a, b in pairs):
         raise ValueError("every clock segment needs matching, non-empty device and host times")
-    slopes = np.concatenate([_envelope_slopes(td, th - td) for td, th in pairs])
+    minima = [_envelope_minima(td, th - td) for td, th in pairs]
+    slopes = np.concatenate([_slopes(x, y) for x, y in minima])
     drift_ppm = 0.0
     if slopes.size:
         slope = float(np.median(slopes))
-        if abs(slope) * 1e6 <= MAX_DRIFT_PPM:
+        # Keep the drift only where the envelope shows it: |slope| > 3 standard errors
+        # (from the minima's scatter about the line); else the device clock is taken as nominal.
+        scatter, spread, n = [], [], 0
+        for x, y in minima:
+            if x.size >= 3:
+                r = y - slope * x
+                scatter.append(r - np.median(r))
+                spread.append(x - x.mean())
+                n += x.size
+        se = np.inf
+        if n > 4:
+            sigma = 1.4826 * float(np.median(np.abs(np.concatenate(scatter))))
+            se = sigma / max(float(np.sqrt(np.sum(np.concatenate(spread) ** 2))), 1e-9)
+        if abs(slope) * 1e6 <= MAX_DRIFT_PPM and abs(slope) > 3.0 * se:
             drift_ppm = slope * 1e6
     out = []
     for td, th in pairs:

@@ -51,7 +51,9 @@ class MetricSettings:
 class RepResult:
     """One row of ``reps.csv``: a rep on one side.
 
-    Times in seconds from the recording's start; None where missing.
+    Times in seconds from the recording's start; None where missing.  The last three fields are the
+    estimated standard deviations of the two onsets and of the lag (``sqrt(sd_g^2 + sd_h^2)``), ms,
+    None when the detector gives no uncertainty.
     """
 
     side: Side
@@ -67,6 +69,9 @@ class RepResult:
     amplitude_ratio: float | None
     glute_hold_uv: float | None
     reason: str
+    glute_onset_sd_ms: float | None = None
+    hamstring_onset_sd_ms: float | None = None
+    glute_lag_sd_ms: float | None = None
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_detectors_suite import ONSET_S, REST_S, burst_signal
 
+from glutesense.analysis import analyze
 from glutesense.detect import DETECTORS, DetectionInput, make_detector
 from glutesense.detect.default import DefaultDetector, DefaultSettings
-from glutesense.roles import Role
+from glutesense.detect.risefit import fit_rise, pooled_shape_prior
+from glutesense.roles import Protocol, Role
 from glutesense.signal.condition import condition_emg
 from glutesense.synth import SynthSpec, make_recording
 
@@ -85,6 +88,56 @@ def test_registry_and_settings_validation() -> None:
     assert "default" in DETECTORS
     with pytest.raises(ValueError, match="unknown detector 'nope'"):
         make_detector("nope")
-    det = DefaultDetector(DefaultSettings(power_ms=2.0))
+    det = DefaultDetector(DefaultSettings(bin_ms=2.0))
     with pytest.raises(ValueError, match="shorter than one sample at 200 Hz"):
         det.detect(DetectionInput(np.zeros(2000), 200.0, 0.0, (0.0, 5.0)))
+
+
+def test_onset_uncertainty_is_reported_and_roughly_calibrated() -> None:
+    """30 single bursts (200/1000/2000 Hz, 6-20 dB, raised-cosine rises 20-200 ms): the reported SD
+    covers the error within 2 SD in at least 75 % of cases (measured when written: 87 %)."""
+    covered, sds = [], []
+    for k in range(30):
+        fs = (200.0, 1000.0, 2000.0)[k % 3]
+        rise_ms = float(np.random.default_rng(k).uniform(20.0, 200.0))
+        x = burst_signal(fs, snr_db=(6.0, 12.0, 20.0)[(k // 3) % 3], rise_ms=rise_ms, seed=300 + k)
+        bursts = DefaultDetector().detect(DetectionInput(x, fs, 0.0, REST_S))
+        b = next(b for b in bursts if b.alarm_s >= REST_S[1])
+        assert np.isfinite(b.onset_sd_ms) and b.onset_sd_ms > 0
+        sds.append(b.onset_sd_ms)
+        covered.append(abs(b.onset_s - ONSET_S) * 1000.0 <= 2.0 * b.onset_sd_ms)
+    assert np.mean(covered) >= 0.75
+    assert np.median(sds) < 60.0
+
+
+def test_rise_fit_finds_a_step_in_white_noise() -> None:
+    rng = np.random.default_rng(3)
+    fs, k = 1000.0, 5
+    t = np.arange(int(1.5 * fs)) / fs
+    x = rng.standard_normal(t.size) * np.where(t >= 0.7, 4.0, 1.0)  # 12 dB step at 0.7 s
+    power = np.square(x)[: t.size // k * k].reshape(-1, k).mean(axis=1)
+    t_bins = (np.arange(power.size) + 0.5) * k / fs
+    fit = fit_rise(t_bins, power, nu=k, base_power=1.0, prior_nu=100.0, onset_range_s=(0.4, 1.0),
+                   onset_step_s=0.002, rise_grid_s=np.array([0.02, 0.05, 0.1, 0.2]), bin_s=k / fs)
+    assert fit is not None
+    assert abs(fit.onset_s - 0.7) <= 0.006
+    assert fit.onset_sd_s < 0.01
+
+
+def test_pooled_shape_prior_learns_the_common_shape() -> None:
+    evidence = np.zeros((8, 3))
+    evidence[:6, 1] = 3.0  # six bursts favour shape 1 by e^3
+    evidence[6:, 2] = 3.0
+    pi = np.exp(pooled_shape_prior(evidence))
+    assert pi.sum() == pytest.approx(1.0)
+    assert pi[1] > 0.6 > pi[2] > pi[0]
+
+
+def test_analysis_reports_lag_uncertainty() -> None:
+    rec, _ = make_recording(SynthSpec(snr_db=15.0, n_reps=3, seed=12))
+    res = analyze(rec, Protocol.BRIDGE)
+    sds = [r.glute_lag_sd_ms for r in res.reps]
+    assert all(sd is not None and 0.0 < sd < 100.0 for sd in sds)
+    r = res.reps[0]
+    assert r.glute_onset_sd_ms is not None and r.hamstring_onset_sd_ms is not None
+    assert r.glute_lag_sd_ms == pytest.approx(np.hypot(r.glute_onset_sd_ms, r.hamstring_onset_sd_ms))

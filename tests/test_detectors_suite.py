@@ -136,6 +136,6 @@ def test_default_beats_hodges_bui_on_noisy_gentle_onsets() -> None:
             errors[det.name].append(np.inf if onset is None else abs(onset - ONSET_S) * 1000.0)
     med_default = float(np.median(errors["default"]))
     med_hb = float(np.median(errors["hodges_bui"]))
-    # measured when written: default 30.5 ms, Hodges & Bui 51.0 ms
-    assert med_default <= 35.0
-    assert med_default <= 0.7 * med_hb, (med_default, med_hb)
+    # measured when written (likelihood rise fit): default 28.5 ms, Hodges & Bui 51.0 ms
+    assert med_default <= 32.0
+    assert med_default <= 0.65 * med_hb, (med_default, med_hb)

@@ -27,8 +27,11 @@ from glutesense.virtual.sensor import LostPacket, VirtualSensor
 
 ONSET_TOLERANCE_MS = 5.0
 """Onsets of reps no gap touches must match the loss-free run this closely."""
-GAP_GUARD_S = (0.3, 0.1)
-"""A rep is "hit by a gap" when a lost sample lies within 0.3 s before to 0.1 s after its onset."""
+GAP_GUARD_S = (0.2, 0.2)
+"""An onset is "hit by a gap" when a lost sample lies within 0.2 s before to 0.2 s after it (the
+detector reads the baseline before an onset and the rise after it).  Measured (8 reps, 32
+onsets): every onset outside this guard matched to <= 1 ms; inside it, up to 31 ms."""
+N_REPS = 8
 
 
 class MemWriter:
@@ -86,13 +89,13 @@ def _record(reps: int = 4, profile: str = "sim", **sim: Any) -> Run:
 
 @pytest.fixture(scope="module")
 def clean() -> Run:
-    return _record()
+    return _record(reps=N_REPS)
 
 
 @pytest.fixture(scope="module")
 def lossy() -> Run:
     # 5 % of packets lost over the air, and the link drops three times between reps.
-    return _record(drop_probability=0.05, disconnects_at_s=(10.2, 16.2, 22.2), down_s=0.5)
+    return _record(reps=N_REPS, drop_probability=0.05, disconnects_at_s=(10.2, 16.2, 22.2), down_s=0.5)
 
 
 def _lost(sensor: VirtualSensor, kind: StreamKind) -> list[LostPacket]:
@@ -145,7 +148,7 @@ def test_gaps_are_exactly_where_the_sensor_lost_packets(lossy: Run, clean: Run, 
 def test_onsets_match_the_loss_free_run(lossy: Run, clean: Run) -> None:
     a = analyze(clean.rec, Protocol.BRIDGE)
     b = analyze(lossy.rec, Protocol.BRIDGE)
-    assert len(a.reps) == len(b.reps) == 8
+    assert len(a.reps) == len(b.reps) == 2 * N_REPS
     emg = next(s for s in lossy.rec.streams if s.name == "emg")
     nan = np.isnan(emg.data[0])
     compared = skipped = 0
@@ -163,8 +166,9 @@ def test_onsets_match_the_loss_free_run(lossy: Run, clean: Run) -> None:
             compared += 1
             assert tb is not None
             diffs.append(abs(tb - ta) * 1000)
-    assert compared >= 4, (compared, skipped)
+    assert compared >= 8, (compared, skipped)
     assert max(diffs) <= ONSET_TOLERANCE_MS, diffs
+    assert np.median(diffs) == 0.0  # the same samples give the same onset
 
 
 def test_bursts_and_duplicates_decode_to_the_clean_data(clean: Run) -> None:
@@ -198,7 +202,6 @@ def test_disconnect_during_a_rep_repeats_it() -> None:
 def test_counter_devices_survive_a_disconnect(profile: str) -> None:
     """Without a device clock, a reconnect starts a new clock segment placed by arrival."""
     run = _record(reps=1, profile=profile, disconnects_at_s=(2.0,), down_s=0.5)
-    emg = next(s for s in run.rec.streams if s.name == "emg") if run.rec.streams else None
     clock = run.rec.meta["clock"]["0"]
     if profile == "sim":
         assert clock["segments"] == 1  # a device clock runs through the gap
@@ -208,8 +211,8 @@ def test_counter_devices_survive_a_disconnect(profile: str) -> None:
     assert by_stream["0.emg"]["lost_s"] == pytest.approx(
         sum(p.n_samples for p in _lost(run.sensor, StreamKind.EMG)) / run.sensor.params.emg_fs_hz, abs=0.05
     )
-    if emg is not None:
-        assert emg.duration_s if hasattr(emg, "duration_s") else emg.n_samples > 0
+    imu = next(s for s in run.rec.streams if s.name == "imu")
+    assert imu.t0_s + imu.n_samples / imu.fs_hz == pytest.approx(run.rec.duration_s, abs=0.2)
 
 
 def test_a_device_that_never_answers_is_a_clear_error() -> None:

@@ -32,9 +32,14 @@ def test_files_written(outputs: tuple[Path, dict[str, Path]]) -> None:
     for name in ("reps.csv", "onsets.csv", "summary.json", "report.html"):
         assert (out / name).is_file()
     assert sorted(p.name for p in (out / "figures").glob("*.png")) == [
-        "envelopes_left.png",
-        "envelopes_right.png",
         "lag_per_rep.png",
+        "left_right.png",
+        "overlay_left.png",
+        "overlay_right.png",
+        "reps_left.png",
+        "reps_right.png",
+        "session.png",
+        "squeeze.png",
     ]
     assert paths["report"] == out / "report.html"
 
@@ -69,4 +74,5 @@ def test_html_is_self_contained_and_escaped(outputs: tuple[Path, dict[str, Path]
     assert "&lt;script&gt;" in html
     assert "http://" not in html
     assert "https://" not in html
-    assert html.count("data:image/png;base64,") == 3
+    assert html.count("data:image/png;base64,") == 8
+    assert "<meta name='viewport'" in html

@@ -24,14 +24,14 @@ from glutesense.transport.ble import (
     match_profile,
     scan,
 )
-from glutesense.transport.clock import MonotonicClock, ScaledClock
+from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock, run_in_virtual_time
 from glutesense.virtual.backend import VirtualWorld, make_backends
 from glutesense.virtual.sensor import Faults, VirtualSensorSpec
 
 SPEED = 20.0
 
 
-def _sim(clock: ScaledClock, **sim: object) -> BackendPair:
+def _sim(clock: LoopClock, **sim: object) -> BackendPair:
     pair = resolve_backend("sim", clock=clock, protocol=Protocol.BRIDGE, sim=sim)
     assert pair is not None
     return pair
@@ -74,7 +74,7 @@ def test_match_profile_by_service_or_name() -> None:
 
 
 def test_scan_lists_the_virtual_sensor_as_supported() -> None:
-    found = asyncio.run(scan(0.15, backend=_sim(ScaledClock(SPEED))))
+    found = run_in_virtual_time(scan(0.15, backend=_sim(LoopClock())))
     assert len(found) == 1
     assert (found[0].address, found[0].name, found[0].rssi_dbm, found[0].profile) == (
         "5A:1E:00:00:00:01",
@@ -87,7 +87,7 @@ def test_scan_lists_the_virtual_sensor_as_supported() -> None:
 @pytest.mark.parametrize("target", ["sim", "GluteSense-SIM", "5a:1e:00:00:00:01"])
 def test_link_streams_stamped_packets(target: str) -> None:
     async def main() -> None:
-        clock = ScaledClock(SPEED)
+        clock = LoopClock()
         link = SensorLink(target, clock=clock, backend=_sim(clock), device_index=3, scan_timeout_s=2.0)
         await link.connect()
         assert link.profile is diy_v1.PROFILE
@@ -115,24 +115,24 @@ def test_link_streams_stamped_packets(target: str) -> None:
         assert annotations is not None
         assert [c["label"] for c in annotations["ground_truth"]["cues"]] == ["cue"]
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_missing_device_is_a_clear_error() -> None:
     async def main() -> None:
-        clock = ScaledClock(SPEED)
+        clock = LoopClock()
         link = SensorLink("GluteSense-NOPE", clock=clock, backend=_sim(clock), scan_timeout_s=0.2)
         with pytest.raises(DeviceNotFound, match="'GluteSense-NOPE'") as info:
             await link.connect()
         assert "\n" not in str(info.value)
         assert isinstance(info.value, TransportError)
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_connection_failure_is_a_clear_error() -> None:
     async def main() -> None:
-        clock = ScaledClock(SPEED)
+        clock = LoopClock()
         pair = _sim(clock)
         first = SensorLink("sim", clock=clock, backend=pair, scan_timeout_s=1.0)
         await first.connect()
@@ -146,12 +146,12 @@ def test_connection_failure_is_a_clear_error() -> None:
             await second._open_client()
         await first.close()
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_link_reconnects_after_a_dropped_link_and_resumes_streaming() -> None:
     async def main() -> None:
-        clock = ScaledClock(SPEED)
+        clock = LoopClock()
         pair = _sim(clock, disconnect_at_s=1.0, down_s=0.8)
         policy = ReconnectPolicy(first_delay_s=0.3, factor=2.0, max_delay_s=1.0, max_attempts=6)
         link = SensorLink("sim", clock=clock, backend=pair, reconnect=policy, scan_timeout_s=1.0)
@@ -169,12 +169,12 @@ def test_link_reconnects_after_a_dropped_link_and_resumes_streaming() -> None:
         assert len(after) > 20  # streaming restarted without being asked again
         assert (link.n_disconnects, link.n_reconnects) == (1, 1)
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_link_gives_up_after_its_attempts() -> None:
     async def main() -> None:
-        clock = ScaledClock(SPEED)
+        clock = LoopClock()
         pair = _sim(clock, disconnect_at_s=0.3, down_s=100.0)
         policy = ReconnectPolicy(first_delay_s=0.1, factor=1.0, max_attempts=3)
         link = SensorLink("sim", clock=clock, backend=pair, reconnect=policy, scan_timeout_s=1.0)
@@ -187,12 +187,12 @@ def test_link_gives_up_after_its_attempts() -> None:
         assert "3 attempts" in notices[1].detail
         assert not await link.send_marker(1, "cue")
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_two_virtual_sensors_by_name() -> None:
     async def main() -> None:
-        clock = ScaledClock(SPEED)
+        clock = LoopClock()
         specs = (
             VirtualSensorSpec(name="GluteSense-L", address="5A:1E:00:00:00:0A"),
             VirtualSensorSpec(name="GluteSense-R", address="5A:1E:00:00:00:0B", faults=Faults()),
@@ -208,7 +208,7 @@ def test_two_virtual_sensors_by_name() -> None:
         for link in links:
             await link.close()
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_scaled_clock_scales_time_and_sleep(monkeypatch: pytest.MonkeyPatch) -> None:

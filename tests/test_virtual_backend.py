@@ -15,7 +15,7 @@ from glutesense.profiles import diy_v1
 from glutesense.records import SampleBlock, StreamKind
 from glutesense.roles import Protocol
 from glutesense.transport.backends import BackendPair
-from glutesense.transport.clock import ScaledClock
+from glutesense.transport.clock import LoopClock, run_in_virtual_time
 from glutesense.virtual import BASIC_EMG_ROLES, PersonParams
 from glutesense.virtual.backend import VirtualWorld, make_backends
 from glutesense.virtual.sensor import Faults, VirtualSensorSpec
@@ -25,7 +25,7 @@ ADDRESS = "5A:1E:00:00:00:01"
 
 
 def _pair(*specs: VirtualSensorSpec) -> BackendPair:
-    return make_backends(VirtualWorld(specs or (VirtualSensorSpec(),), clock=ScaledClock(SPEED)))
+    return make_backends(VirtualWorld(specs or (VirtualSensorSpec(),), clock=LoopClock()))
 
 
 async def _stream(
@@ -73,7 +73,7 @@ def test_scanner_discovers_the_virtual_sensor_with_its_service() -> None:
         assert by_name is not None
         assert by_name.address == "5A:1E:00:00:00:02"
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_client_sees_the_nordic_uart_gatt_table() -> None:
@@ -93,12 +93,12 @@ def test_client_sees_the_nordic_uart_gatt_table() -> None:
             assert await BleakScanner.discover(timeout=0.1, backend=pair.scanner) == []
         assert not client.is_connected
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_notifications_decode_with_counters_and_device_clock() -> None:
     spec = VirtualSensorSpec(seq_start=65_520, device_t0_us=2**32 - 400_000)  # both wrap within 1 s
-    blocks = asyncio.run(_stream(_pair(spec), 2.0))
+    blocks = run_in_virtual_time(_stream(_pair(spec), 2.0))
     emg, imu = _of(blocks, StreamKind.EMG), _of(blocks, StreamKind.IMU)
     assert 2.0 * 40 * 0.9 <= len(emg) <= 2.0 * 40 * 1.1
     assert 2.0 * 10 * 0.8 <= len(imu) <= 2.0 * 10 * 1.2
@@ -124,7 +124,7 @@ def test_marker_is_echoed_and_heard_by_the_person() -> None:
         await client.write_gatt_char(diy_v1.NUS_RX, diy_v1.marker_command(42, "cue"), response=True)
 
     pair = _pair(VirtualSensorSpec(params=PersonParams(emg_roles=BASIC_EMG_ROLES, seed=3)))
-    blocks = asyncio.run(_stream(pair, 3.0, between=mark))
+    blocks = run_in_virtual_time(_stream(pair, 3.0, between=mark))
     marks = _of(blocks, StreamKind.MARK)
     assert [(m.marker, m.seq) for m in marks] == [(42, 0)]
     assert {b.data.shape[1] for b in _of(blocks, StreamKind.EMG)} == {4}
@@ -145,7 +145,7 @@ def test_annotation_characteristic_holds_ground_truth_json() -> None:
             raw = await client.read_gatt_char(diy_v1.ANNOTATION_CHAR)
         return json.loads(raw)
 
-    value = asyncio.run(main())
+    value = run_in_virtual_time(main())
     truth = value["ground_truth"]
     assert truth["model"] == "glutesense.virtual.person"
     assert truth["params"]["pattern"] == "glute_first"
@@ -166,7 +166,7 @@ def test_stop_command_stops_notifications() -> None:
             await clock.sleep(0.5)
             return n_stop, len(got)
 
-    n_stop, n_later = asyncio.run(main())
+    n_stop, n_later = run_in_virtual_time(main())
     assert n_stop > 10
     assert n_later == n_stop
 
@@ -174,7 +174,7 @@ def test_stop_command_stops_notifications() -> None:
 def test_dropped_packets_show_as_sequence_gaps() -> None:
     spec = VirtualSensorSpec(faults=Faults(drop_probability=0.2), params=PersonParams(seed=5))
     pair = _pair(spec)
-    blocks = asyncio.run(_stream(pair, 3.0))
+    blocks = run_in_virtual_time(_stream(pair, 3.0))
     sensor = pair.context.sensors[0]
     seq = np.array([b.seq for b in _of(blocks, StreamKind.EMG)])
     missing = int(np.sum(np.diff(seq) - 1))
@@ -217,7 +217,7 @@ def test_disconnect_fault_calls_back_and_the_device_comes_back() -> None:
         assert gap_s == pytest.approx((seq[jumps[0] + 1] - seq[jumps[0]]) * 0.025)
         assert gap_s >= 1.0
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_unknown_address_is_not_found() -> None:
@@ -225,7 +225,7 @@ def test_unknown_address_is_not_found() -> None:
         with pytest.raises(BleakDeviceNotFoundError):
             await BleakClient("AA:BB:CC:DD:EE:FF", backend=_pair().client).connect()
 
-    asyncio.run(main())
+    run_in_virtual_time(main())
 
 
 def test_spec_validation() -> None:
@@ -239,6 +239,112 @@ def test_spec_validation() -> None:
 
 def test_person_follows_the_protocol_posture() -> None:
     spec = VirtualSensorSpec(protocol=Protocol.SINGLE_LEG_STAND)
-    blocks = asyncio.run(_stream(_pair(spec), 0.5))
+    blocks = run_in_virtual_time(_stream(_pair(spec), 0.5))
     acc = np.concatenate([b.data for b in _of(blocks, StreamKind.IMU)])[:, :3].mean(axis=0)
     assert acc[0] == pytest.approx(-np.sin(np.radians(70.0)), abs=0.02)
+
+
+# ------------------------------------------------ encoders of the virtual devices
+def test_polar_raw_frame_encoder_round_trips() -> None:
+    from glutesense.profiles import polar_pmd
+
+    counts = np.array([[0, -1, 32767], [-32768, 1000, -250]])
+    frame = polar_pmd.encode_raw_frame(polar_pmd.Measurement.ACC, 599_000_000_000, counts, 1)
+    parsed = polar_pmd.parse_frame(frame)
+    assert parsed.timestamp_ns == 599_000_000_000 and not parsed.compressed
+    np.testing.assert_array_equal(parsed.counts, counts)
+    (block,) = polar_pmd.PolarPmdDecoder(acc_fs_hz=200.0).decode(polar_pmd.CHAR_DATA, frame)
+    np.testing.assert_allclose(block.data, counts * 1e-3)
+    assert block.device_t_us == (599_000_000_000 - 5_000_000) // 1000  # first sample, 5 ms earlier
+    assert polar_pmd.start_response(polar_pmd.Measurement.ACC) == bytes([0xF0, 0x02, 0x02, 0x00, 0x00])
+
+
+@pytest.mark.parametrize("pid", [255, 0, 1, 2, 3, 57, 99, 100, 150, 199])
+def test_ganglion_fw3_encoder_round_trips(pid: int) -> None:
+    from glutesense.profiles import ganglion
+
+    n_bits = 19 if 100 <= pid < 200 else 18
+    step = 1 << (24 - n_bits + 1)  # the firmware keeps the top bits and spends bit 0 on the sign
+    counts = np.array([[0x7FFFFF, -0x800000, 12345, -6789], [step, -step, 0, -1]])
+    pkt = ganglion.encode_fw3(pid, counts, accel=-3)
+    assert len(pkt) == 20 and pkt[0] == pid
+    blocks = ganglion.GanglionDecoder(firmware=3).decode(0, pkt)
+    got = np.rint(blocks[0].data / ganglion.EMG_UV_PER_COUNT)
+    assert np.all(np.abs(got - counts) < step)
+    if n_bits == 18:
+        assert pkt[19] == 0xFD
+
+
+def test_myo_encoders_round_trip() -> None:
+    from glutesense.profiles import myo
+
+    counts = np.arange(-8, 8).reshape(2, 8) * 16
+    counts[0, 0], counts[1, 7] = -128, 127
+    (b,) = myo.MyoDecoder().decode(1, myo.encode_emg(counts))
+    np.testing.assert_array_equal(b.data, counts)
+    imu = myo.ImuSample((1.0, 0.0, -0.5, 0.25), (0.1, -1.0, 0.5), (-200.0, 3.5, 0.0))
+    (b,) = myo.MyoDecoder().decode(myo.CHAR_IMU, myo.encode_imu(imu))
+    np.testing.assert_allclose(b.data[0], [0.1, -1.0, 0.5, -200.0, 3.5, 0.0], atol=1e-3)
+
+
+def test_myoware_lines_round_trip() -> None:
+    from glutesense.profiles import myoware_ascii
+
+    raw, env = np.array([0, -412, 2047]), np.array([5, 6, 700])
+    lines = myoware_ascii.format_lines(raw, env)
+    dec = myoware_ascii.MyoWareAsciiDecoder()
+    blocks = dec.decode(0, lines[:7]) + dec.decode(0, lines[7:])  # a line split across notifications
+    data = np.concatenate([b.data for b in blocks])
+    np.testing.assert_allclose(data[:, 0], raw * myoware_ascii.RAW_UV_PER_COUNT)
+    np.testing.assert_allclose(data[:, 1], env)
+
+
+@pytest.mark.parametrize("profile", ["diy-v1", "polar-h10", "ganglion", "myo", "myoware-ble-uart"])
+def test_every_wire_packet_decodes_to_the_person_samples(profile: str) -> None:
+    """A virtual device's notifications decode, with the profile's own decoder, to what it sampled."""
+    from glutesense.profiles import get_profile
+    from glutesense.transport.clock import MonotonicClock
+    from glutesense.virtual.sensor import VirtualSensor
+
+    sensor = VirtualSensor(VirtualSensorSpec(profile=profile, params=PersonParams(seed=3)), MonotonicClock())
+    wire = sensor.wire
+    tap: list[tuple[int, np.ndarray, np.ndarray]] = []
+
+    class Tap:
+        def emg(self, n: int) -> np.ndarray:
+            v = sensor.emg(n)
+            tap.append((0, v, np.zeros(0)))
+            return v
+
+        def imu(self, n: int) -> np.ndarray:
+            v = sensor.imu(n)
+            tap.append((1, v, np.zeros(0)))
+            return v
+
+        def device_t_us(self, t_s: float) -> int:
+            return sensor.device_t_us(t_s)
+
+        def device_t_ns(self, t_s: float) -> int:
+            return sensor.device_t_ns(t_s)
+
+    dec = get_profile(profile).new_decoder()
+    got: dict[StreamKind, list[np.ndarray]] = {StreamKind.EMG: [], StreamKind.IMU: []}
+    for stream in wire.streams(sensor.params.emg_fs_hz, sensor.params.imu_fs_hz):
+        for k in range(40):
+            for char, payload in wire.packet(stream, k, k * stream.period_s, Tap()):
+                for b in dec.decode(char, payload):
+                    got[b.stream].append(b.data)
+    emg_parts = [v for kind, v, _ in tap if kind == 0]
+    sent_emg = np.concatenate(emg_parts) if emg_parts else None
+    if sent_emg is not None and got[StreamKind.EMG]:
+        out = np.concatenate(got[StreamKind.EMG])
+        n = min(len(out), len(sent_emg))
+        quantum = {"diy-v1": 0.25, "ganglion": 0.25, "myo": 8.0, "myoware-ble-uart": 4.03}[profile]
+        if profile == "myo":
+            out = out * 8.0  # the virtual Myo's made-up gain, µV per count
+        assert np.max(np.abs(out[:n, : sent_emg.shape[1]] - sent_emg[:n])) <= quantum
+    if profile in ("diy-v1", "polar-h10", "myo"):
+        sent_imu = np.concatenate([v for kind, v, _ in tap if kind == 1])
+        out = np.concatenate(got[StreamKind.IMU])
+        n = min(len(out), len(sent_imu))
+        assert np.max(np.abs(out[:n, :3] - sent_imu[:n, :3])) <= 1e-3  # acc within 1 mg

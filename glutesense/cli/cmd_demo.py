@@ -36,6 +36,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _pace(speed: float) -> str:
+    if math.isinf(speed):
+        return "in virtual time, as fast as the machine allows"
+    return "real time" if speed == 1 else f"{speed:g}x real time"
+
+
 def run(args: argparse.Namespace) -> int:
     from glutesense.report.verdict import verdict_lines
     from glutesense.truth import truth_in_session_time
@@ -53,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     req = request_from_args(args, session)
     print(
         f"recording a {args.protocol} test from the virtual sensor "
-        f"({'real time' if req.speed == 1 else f'{req.speed:g}x real time'}) ...",
+        f"({_pace(req.speed)}) ...",
         file=sys.stderr,
     )
     run_record(req)

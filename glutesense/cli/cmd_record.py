@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -224,9 +225,11 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
     from glutesense.session import SessionWriter
     from glutesense.transport.backends import resolve_backend
     from glutesense.transport.ble import SensorLink
-    from glutesense.transport.clock import MonotonicClock, ScaledClock
+    from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock
 
-    clock = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
+    clock: Any = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
+    if math.isinf(req.speed):
+        clock = LoopClock()  # with run_in_virtual_time: sleeps take no real time
     backend = resolve_backend(req.device, clock=clock, protocol=req.protocol, sim=req.sim)
     try:
         schedule = build_schedule(req.protocol, req.reps, req.sides, req.rest_s, req.rep_period_s, req.hold_s)
@@ -301,8 +304,13 @@ def run_record(req: RecordRequest) -> Any:
 
     if req.out.exists():
         raise UsageError(f"{req.out}: already exists; choose another --out")
+    from glutesense.transport.clock import run_in_virtual_time
+
+    show = sys.stderr.isatty()
     try:
-        return asyncio.run(record_session(req, show=sys.stderr.isatty()))
+        if math.isinf(req.speed):
+            return run_in_virtual_time(record_session(req, show=show))
+        return asyncio.run(record_session(req, show=show))
     except TransportError as e:
         raise UsageError(str(e)) from None
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from glutesense import __version__
-from glutesense.cli import cmd_analyze, cmd_demo, cmd_export, cmd_record, cmd_replay, cmd_scan
+from glutesense.cli import cmd_analyze, cmd_demo, cmd_export, cmd_record, cmd_replay, cmd_scan, cmd_trend
 from glutesense.cli.errors import UsageError
 
 _FMT = argparse.RawDescriptionHelpFormatter
@@ -46,6 +46,12 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "--protocol bridge --out out/\n"
         "  glutesense analyze a.edf b.edf --protocol single-leg-stand --out batch/",
         cmd_analyze.add_args,
+    ),
+    "trend": (
+        "compare sessions of one person over time -> trend.csv, trend.json, trend.html",
+        "examples:\n  glutesense trend week0.gses week4.gses --out trend/\n"
+        "  glutesense trend a.csv b.csv c.csv --protocol bridge --out trend/",
+        cmd_trend.add_args,
     ),
     "export": (
         "convert a session to EDF+/BDF+/CSV/Parquet",

@@ -29,6 +29,8 @@ class Burst:
         Registry name of the detector that found it.
     alarm_s : float
         Where the detection threshold was first crossed (before any backtracking).
+    onset_sd_ms : float
+        Estimated standard deviation of ``onset_s``, ms (NaN when the detector does not estimate it).
     """
 
     onset_s: float
@@ -38,6 +40,7 @@ class Burst:
     confidence: float
     detector: str
     alarm_s: float
+    onset_sd_ms: float = float("nan")
 
     @property
     def duration_s(self) -> float:

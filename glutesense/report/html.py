@@ -1,55 +1,206 @@
-"""The self-contained HTML report: figures embedded as base64 PNG, every string escaped, no requests."""
+"""The self-contained HTML report: inline CSS, figures as base64 PNG, inline SVG, no requests.
+
+Every string that comes from outside glutesense (subject id, file names, notes,
+event labels, settings) goes through :func:`html.escape`; the page loads nothing:
+no scripts, no external style sheets, no fonts, no images by URL.
+"""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 import pandas as pd
 
-_STYLE = """body{font-family:sans-serif;max-width:1000px;margin:2em auto;color:#222}
-table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}
-.verdict{font-size:1.1em;background:#f4f4f4;padding:.6em 1em}"""
+from glutesense import norms
+from glutesense.clinical import SessionClinical, VerdictKind
+from glutesense.report.figures import FigureOut
+from glutesense.report.placement import GENERAL, PLACEMENT_SVG, SITES
+
+STYLE = """
+:root{--fg:#1b1b1b;--muted:#5a5a5a;--line:#d0d0d0;--bg:#ffffff}
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);
+ background:var(--bg);margin:0 auto;max-width:1000px;padding:0 14px 40px;line-height:1.45;font-size:16px}
+h1{font-size:1.55em;margin:.8em 0 .2em}
+h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line)}
+.meta{color:var(--muted);margin:0 0 1em}
+.v{border-left:6px solid #999;background:#f6f6f6;padding:.55em .9em;margin:.6em 0}
+.v p{margin:.2em 0}.v ul{margin:.3em 0 .2em 1.1em;padding:0;color:var(--muted);font-size:.92em}
+.v.within_normal{border-color:#009E73}.v.later_than_typical{border-color:#E69F00}
+.v.delayed,.v.glute_absent{border-color:#D55E00}.v.cannot_tell{border-color:#7f7f7f}
+.v.descriptive{border-color:#0072B2}
+.headline{font-weight:600}
+figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid var(--line)}
+figcaption{font-size:.9em;color:var(--muted)}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.4em 0}
+table{border-collapse:collapse;font-size:12.5px}
+td,th{border:1px solid var(--line);padding:3px 6px;text-align:right;vertical-align:top}
+th{background:#f0f0f0}td.t,th.t{text-align:left}
+dl{margin:0}dt{font-weight:600;margin-top:.5em}dd{margin:0 0 0 1em}
+svg{max-width:100%;height:auto}
+small,.small{font-size:.85em;color:var(--muted)}
+@media (max-width:600px){body{font-size:15px;padding:0 8px 30px}h1{font-size:1.3em}table{font-size:11px}}
+"""
 
 
-def _table(df: pd.DataFrame) -> str:
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in df.columns)
+@dataclass(frozen=True)
+class ReportText:
+    """The strings of the report header and method section (all escaped on output).
+
+    Attributes
+    ----------
+    title : str
+    facts : mapping str -> str
+        Header facts (subject, date, protocol, file, ...).
+    method : mapping str -> str
+        "How this was measured" entries.
+    notes : sequence of str
+        Analysis notes.
+    """
+
+    title: str
+    facts: Mapping[str, str]
+    method: Mapping[str, str]
+    notes: Sequence[str]
+
+
+def _cell(v: object, float_fmt: str) -> str:
+    missing = v is None or v is pd.NA or (isinstance(v, float) and v != v)
+    if missing:
+        return ""
+    if isinstance(v, float):
+        return format(v, float_fmt)
+    return str(v)
+
+
+def table_html(df: pd.DataFrame, *, float_fmt: str = ".1f", text_cols: Sequence[str] = ()) -> str:
+    """A DataFrame as an escaped HTML table in a horizontally scrolling wrapper."""
+    texty = set(text_cols)
+
+    def cls(c: object) -> str:
+        return ' class="t"' if str(c) in texty else ""
+
+    head = "".join(f"<th{cls(c)}>{escape(str(c))}</th>" for c in df.columns)
     rows = []
     for rec in df.itertuples(index=False):
-        cells = []
-        for v in rec:
-            missing = v is None or v is pd.NA or (isinstance(v, float) and v != v)
-            text = "" if missing else (f"{v:.3f}" if isinstance(v, float) else str(v))
-            cells.append(f"<td>{escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+        cells = "".join(
+            f"<td{cls(c)}>{escape(_cell(v, float_fmt))}</td>" for c, v in zip(df.columns, rec, strict=True)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
+
+
+def _verdicts(clin: SessionClinical) -> str:
+    parts = []
+    for s in clin.sides:
+        v = s.verdict
+        items = "".join(f"<li>{escape(d)}</li>" for d in v.details)
+        parts.append(
+            f'<div class="v {escape(v.kind.value)}"><p class="headline">{escape(v.headline)}</p>'
+            + (f"<ul>{items}</ul>" if items else "")
+            + "</div>"
+        )
+    if any(s.verdict.kind is VerdictKind.CANNOT_TELL for s in clin.sides):
+        parts.append(
+            "<p class='small'>'Cannot tell' means the recording does not carry a verdict; it says nothing "
+            "about the glutes. Re-record with better electrode contact or more reps.</p>"
+        )
+    parts += [f"<p>{escape(line)}</p>" for line in clin.lines]
+    return "".join(parts)
+
+
+def _figures(figures: Sequence[FigureOut]) -> str:
+    return "".join(
+        f'<figure><img alt="{escape(f.caption)}" src="data:image/png;base64,'
+        f'{base64.b64encode(f.png).decode("ascii")}"/><figcaption>{escape(f.caption)}</figcaption></figure>'
+        for f in figures
+    )
+
+
+def _thresholds(clin: SessionClinical) -> str:
+    df = pd.DataFrame(
+        [
+            {"threshold": d.name, "value": d.value, "source": d.source.key, "how": d.rule}
+            for d in norms.threshold_docs(clin.thresholds)
+        ]
+    )
+    return table_html(df, text_cols=("threshold", "value", "source", "how"))
+
+
+def _placement() -> str:
+    df = pd.DataFrame(
+        [
+            {
+                "sensor": s.what,
+                "roles": s.roles,
+                "where": s.location,
+                "orientation": s.orientation,
+                "posture": s.posture,
+                "checked on seniam.org": "yes" if s.checked else "to check",
+            }
+            for s in SITES
+        ]
+    )
+    general = "".join(f"<li>{escape(g)}</li>" for g in GENERAL)
+    return (
+        f"<div>{PLACEMENT_SVG}</div>"
+        + table_html(df, text_cols=tuple(df.columns))
+        + f"<ul>{general}</ul>"
+        + "<p class='small'>The long form is docs/placement.md in the glutesense source.</p>"
+    )
+
+
+def _references() -> str:
+    items = "".join(
+        f"<li><b>{escape(s.key)}</b>: {escape(s.citation)}"
+        + (f" <small>({escape(s.checked)})</small>" if s.checked else "")
+        + "</li>"
+        for s in norms.SOURCES
+    )
+    return f"<ol>{items}</ol><p class='small'>{escape(norms.JUDGEMENT.citation)}</p>"
 
 
 def render_html(
     *,
-    title: str,
-    verdict: Sequence[str],
-    facts: Mapping[str, str],
-    notes: Sequence[str],
-    figures: Mapping[str, bytes],
+    text: ReportText,
+    clinical: SessionClinical,
+    figures: Sequence[FigureOut],
+    sides: pd.DataFrame,
     reps: pd.DataFrame,
+    quality: pd.DataFrame,
 ) -> str:
-    """The report page.  Every argument is treated as untrusted text and escaped."""
-    fact_rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts.items())
-    imgs = "".join(
-        f'<figure><img alt="{escape(name)}" src="data:image/png;base64,'
-        f'{base64.b64encode(png).decode("ascii")}"/></figure>'
-        for name, png in figures.items()
-    )
-    note_items = "".join(f"<li>{escape(n)}</li>" for n in notes) or "<li>none</li>"
-    verdict_html = "<br/>".join(escape(v) for v in verdict)
+    """The report page.  Every string argument is treated as untrusted and escaped."""
+    facts = " · ".join(f"{escape(k)}: {escape(v)}" for k, v in text.facts.items())
+    method = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in text.method.items())
+    notes = "".join(f"<li>{escape(n)}</li>" for n in text.notes) or "<li>none</li>"
     return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'/>"
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
-        f"<h1>{escape(title)}</h1><p class='verdict'>{verdict_html}</p>"
-        f"<h2>Recording and method</h2><table>{fact_rows}</table>"
-        f"<h2>Figures</h2>{imgs}<h2>Reps</h2>{_table(reps)}"
-        f"<h2>Notes</h2><ul>{note_items}</ul>"
-        "<p><small>Missing values are left empty, never guessed.</small></p></body></html>"
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'/>"
+        f"<title>{escape(text.title)}</title><style>{STYLE}</style></head><body><main>"
+        f"<h1>{escape(text.title)}</h1><p class='meta'>{facts}</p>"
+        f"<section><h2>What we found</h2>{_verdicts(clinical)}</section>"
+        f"<section><h2>Key numbers per side</h2>{table_html(sides, text_cols=('side',))}"
+        "<p class='small'>Lag = glute onset minus hamstring onset (+: the glute later). Ratios are "
+        "hold activations; the µV ratio depends on electrode placement and skin, the normalised one on "
+        "the reference.</p></section>"
+        f"<section><h2>Figures</h2>{_figures(figures)}</section>"
+        "<section><h2>Rep by rep</h2>"
+        f"{table_html(reps, float_fmt='.3f', text_cols=('side', 'order', 'reason'))}"
+        "<p class='small'>Times in seconds from the start of the recording; empty cells are missing "
+        "values, never guesses.</p></section>"
+        f"<section><h2>Signal quality</h2>{table_html(quality, text_cols=('channel', 'notes'))}"
+        "<p class='small'>SNR: activation RMS over resting RMS in the EMG band, from the envelope; "
+        "lost: samples missing (dropped packets); clipped: samples at the channel's extreme values.</p>"
+        "</section>"
+        f"<section><h2>How this was measured</h2><dl>{method}</dl>"
+        f"<h3>Thresholds and where they come from</h3>{_thresholds(clinical)}"
+        f"<p class='small'>{escape(norms.ORDER_NOTE)} {escape(norms.TEST_TRANSFER_NOTE)}</p>"
+        f"<h3>Analysis notes</h3><ul>{notes}</ul></section>"
+        f"<section id='placement'><h2>Where the sensors go</h2>{_placement()}</section>"
+        f"<section><h2>References</h2>{_references()}</section>"
+        "<footer><p class='small'>Made by glutesense. Not a diagnosis: a measurement to discuss with "
+        "your physiotherapist.</p></footer></main></body></html>"
     )

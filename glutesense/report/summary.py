@@ -1,4 +1,4 @@
-"""``summary.json``: per-side aggregates, settings and notes as plain JSON types."""
+"""``summary.json``: per-side aggregates, clinical verdicts, settings and notes as plain JSON types."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import math
 from dataclasses import asdict
 from typing import Any
 
+from glutesense import norms
 from glutesense.analysis import AnalysisResult
+from glutesense.clinical import SessionClinical
 from glutesense.records import Recording
 
 
@@ -23,33 +25,66 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def summary_dict(result: AnalysisResult, recording: Recording) -> dict[str, Any]:
-    """Everything ``summary.json`` holds."""
-    return _clean(
-        {
-            "source": recording.source,
-            "protocol": result.protocol.value,
-            "detector": result.detector,
-            "detector_settings": dict(result.detector_settings),
-            "rep_source": result.rep_source,
-            "sides": {
-                s.side.value: {k: v for k, v in asdict(s).items() if k != "side"} for s in result.sides
-            },
-            "symmetry_index_pct": result.symmetry_index_pct,
-            "settings": asdict(result.settings),
-            "channels": [
-                {
-                    "role": c.role.value,
-                    "fs_hz": c.fs_hz,
-                    "band_hz": list(c.band_hz),
-                    "mains_hz": c.mains_hz,
-                    "zero_phase": c.zero_phase,
-                    "baseline_uv": c.baseline.median,
-                    "baseline_robust_sd_uv": c.baseline.robust_sd,
-                    "n_bursts": len(c.bursts),
-                }
-                for c in result.channels
-            ],
-            "notes": list(result.notes),
+def _side_clinical(clin: SessionClinical) -> dict[str, Any]:
+    out = {}
+    for s in clin.sides:
+        d = {k: v for k, v in asdict(s).items() if k not in ("side", "verdict")}
+        d["verdict"] = {
+            "kind": s.verdict.kind.value,
+            "headline": s.verdict.headline,
+            "details": list(s.verdict.details),
+            "reasons": list(s.verdict.reasons),
+            "sources": [src.key for src in s.verdict.sources],
         }
-    )
+        out[s.side.value] = d
+    return out
+
+
+def summary_dict(
+    result: AnalysisResult, recording: Recording, clinical: SessionClinical | None = None
+) -> dict[str, Any]:
+    """Everything ``summary.json`` holds (``clinical`` adds the ``clinical`` block)."""
+    d: dict[str, Any] = {
+        "source": recording.source,
+        "protocol": result.protocol.value,
+        "detector": result.detector,
+        "detector_settings": dict(result.detector_settings),
+        "rep_source": result.rep_source,
+        "sides": {s.side.value: {k: v for k, v in asdict(s).items() if k != "side"} for s in result.sides},
+        "symmetry_index_pct": result.symmetry_index_pct,
+        "settings": asdict(result.settings),
+        "channels": [
+            {
+                "role": c.role.value,
+                "fs_hz": c.fs_hz,
+                "band_hz": list(c.band_hz),
+                "mains_hz": c.mains_hz,
+                "zero_phase": c.zero_phase,
+                "baseline_uv": c.baseline.median,
+                "baseline_robust_sd_uv": c.baseline.robust_sd,
+                "n_bursts": len(c.bursts),
+            }
+            for c in result.channels
+        ],
+        "notes": list(result.notes),
+    }
+    if clinical is not None:
+        d["clinical"] = {
+            "reference_kind": clinical.reference_kind,
+            "references": [
+                {"role": r.role.value, "kind": r.kind, "level_uv": r.level_uv} for r in clinical.references
+            ],
+            "sides": _side_clinical(clinical),
+            "symmetry_index_pct": clinical.symmetry_index_pct,
+            "lag_difference_ms": clinical.lag_difference_ms,
+            "lines": list(clinical.lines),
+            "quality": [
+                {k: v for k, v in asdict(q).items()} | {"role": q.role.value} for q in clinical.quality
+            ],
+            "thresholds": asdict(clinical.thresholds),
+            "threshold_sources": [
+                {"name": t.name, "value": t.value, "source": t.source.key, "rule": t.rule}
+                for t in norms.threshold_docs(clinical.thresholds)
+            ],
+        }
+    return _clean(d)

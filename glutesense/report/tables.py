@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from glutesense.analysis import AnalysisResult
+from glutesense.clinical import CLINICAL_COLUMNS, SessionClinical
 from glutesense.roles import Protocol
 
 REP_COLUMNS = (
@@ -19,6 +20,7 @@ REP_COLUMNS = (
 )
 SLS_COLUMNS = ("squeeze_latency_ms", "false_starts")
 EXTRA_COLUMNS = ("amplitude_ratio", "glute_hold_uv", "reason")
+SLS_ONLY_CLINICAL = ("weight_shift_s", "weight_shift_source", "glute_med_from_shift_ms")
 ONSET_COLUMNS = (
     "side",
     "muscle",
@@ -32,13 +34,26 @@ ONSET_COLUMNS = (
 )
 
 
-def reps_table(result: AnalysisResult) -> pd.DataFrame:
-    """One row per rep and side, contract columns first (DESIGN.md)."""
-    cols = REP_COLUMNS + (SLS_COLUMNS if result.protocol is Protocol.SINGLE_LEG_STAND else ()) + EXTRA_COLUMNS
-    rows = [
-        {c: getattr(r, c) for c in cols} | {"side": r.side.value, "order": r.order.value} for r in result.reps
-    ]
-    df = pd.DataFrame(rows, columns=list(cols))
+def clinical_columns(protocol: Protocol) -> tuple[str, ...]:
+    """The clinical columns ``reps.csv`` adds after the contract and extra columns."""
+    if protocol is Protocol.SINGLE_LEG_STAND:
+        return CLINICAL_COLUMNS
+    return tuple(c for c in CLINICAL_COLUMNS if c not in SLS_ONLY_CLINICAL)
+
+
+def reps_table(result: AnalysisResult, clinical: SessionClinical | None = None) -> pd.DataFrame:
+    """One row per rep and side: contract columns first (DESIGN.md), then the clinical metrics."""
+    sls = result.protocol is Protocol.SINGLE_LEG_STAND
+    base = REP_COLUMNS + (SLS_COLUMNS if sls else ()) + EXTRA_COLUMNS
+    extra = clinical_columns(result.protocol) if clinical is not None else ()
+    rows = []
+    for i, r in enumerate(result.reps):
+        row = {c: getattr(r, c) for c in base} | {"side": r.side.value, "order": r.order.value}
+        if clinical is not None:
+            cr = clinical.reps[i]
+            row |= {c: getattr(cr, c) for c in extra}
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=list(base + extra))
     df["rep"] = df["rep"].astype("Int64")
     if "false_starts" in df:
         df["false_starts"] = df["false_starts"].astype("Int64")
@@ -64,3 +79,57 @@ def onsets_table(result: AnalysisResult) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(ONSET_COLUMNS))
     df["rep"] = df["rep"].astype("Int64")
     return df
+
+
+def quality_table(clinical: SessionClinical) -> pd.DataFrame:
+    """Signal quality per EMG channel."""
+    rows = [
+        {
+            "channel": q.role.value,
+            "rest_uv": q.baseline_uv,
+            "active_uv": q.active_uv,
+            "snr_db": q.snr_db,
+            "lost_pct": 100.0 * q.lost_fraction,
+            "clipped_pct": None if q.clipped_fraction is None else 100.0 * q.clipped_fraction,
+            "bursts": q.n_bursts,
+            "notes": "; ".join(q.notes),
+        }
+        for q in clinical.quality
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=["channel", "rest_uv", "active_uv", "snr_db", "lost_pct", "clipped_pct", "bursts", "notes"],
+    )
+
+
+def sides_table(clinical: SessionClinical) -> pd.DataFrame:
+    """Key numbers per side, for the report's summary table."""
+    rows = []
+    for s in clinical.sides:
+        ci = s.lag_ci95_ms
+        rows.append(
+            {
+                "side": s.side.value,
+                "reps": s.n_reps,
+                "reps with both onsets": s.n_lags,
+                "median lag (ms)": s.lag_median_ms,
+                "95 % CI of median (ms)": None if ci is None else f"{ci[0]:+.0f} to {ci[1]:+.0f}",
+                "rep-to-rep spread (ms)": s.lag_spread_ms,
+                "order (glute first / hamstring first / together / absent / undetected)": " / ".join(
+                    str(s.order_counts.get(k, 0))
+                    for k in ("glute_first", "hamstring_first", "simultaneous", "glute_absent", "undetected")
+                ),
+                "consistency (%)": None if s.consistency is None else 100.0 * s.consistency,
+                "glute from movement (ms)": s.glute_from_movement_median_ms,
+                "glute/hamstring ratio (normalised)": s.ratio_median,
+                "glute/hamstring ratio (µV)": s.ratio_uv_median,
+                "glute hold (% ref)": s.glute_hold_mean_pct_median,
+                "squeeze latency (ms)": s.squeeze_latency_median_ms,
+                "false starts": s.false_starts_total,
+                "rise 10-90 % (ms)": s.rise_10_90_median_ms,
+                "hold CV": s.hold_cv_median,
+                "glute med from weight shift (ms)": s.glute_med_from_shift_median_ms,
+            }
+        )
+    df = pd.DataFrame(rows)
+    return df.dropna(axis=1, how="all") if len(df) else df

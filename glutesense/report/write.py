@@ -5,13 +5,82 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from glutesense import __version__
 from glutesense.analysis import AnalysisResult
+from glutesense.clinical import SessionClinical, assess
 from glutesense.records import Recording
 from glutesense.report.figures import all_figures
-from glutesense.report.html import render_html
+from glutesense.report.html import ReportText, render_html
 from glutesense.report.summary import summary_dict
-from glutesense.report.tables import onsets_table, reps_table
+from glutesense.report.tables import onsets_table, quality_table, reps_table, sides_table
 from glutesense.report.verdict import verdict_lines
+
+
+def _fmt_setting(v: object) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def report_text(result: AnalysisResult, recording: Recording, clinical: SessionClinical) -> ReportText:
+    """Header facts and the "how this was measured" entries (plain strings; escaped when rendered)."""
+    meta = recording.meta
+    facts = {
+        "subject": str(meta.get("subject") or "(not given)"),
+        "recorded": str(meta.get("created_utc") or "(date unknown)"),
+        "test": result.protocol.value,
+        "file": recording.source or "(unnamed)",
+    }
+    channels = "; ".join(
+        f"{c.role.value}: {c.fs_hz:g} Hz, band {c.band_hz[0]:g}-{c.band_hz[1]:g} Hz, "
+        + (f"mains notch {c.mains_hz:g} Hz and harmonics" if c.mains_hz else "no mains notch")
+        for c in result.channels
+    )
+    settings = ", ".join(f"{k}={_fmt_setting(v)}" for k, v in result.detector_settings.items())
+    bases = sorted({c.baseline.source for c in result.channels})
+    refs = "; ".join(
+        f"{r.role.value}: {r.kind}" + (f" {r.level_uv:.1f} µV" if r.level_uv is not None else "")
+        for r in clinical.references
+    )
+    m = result.settings.metrics
+    has_sd = any(r.glute_lag_sd_ms is not None for r in clinical.reps)
+    method = {
+        "Electrodes": "bipolar surface EMG following SENIAM (see 'Where the sensors go' below); channels "
+        "recorded: " + ", ".join(c.role.value for c in result.channels),
+        "Filtering actually used": channels
+        + ". "
+        + (
+            "Zero-phase (forward-backward) filters."
+            if all(c.zero_phase for c in result.channels)
+            else "Causal filters (no pre-ringing before onsets)."
+        ),
+        "Envelope": f"moving RMS, {1000 * result.settings.trace_window_s:g} ms window, kept at "
+        f"{result.settings.trace_hz:g} Hz for figures and amplitudes",
+        "Resting baseline": "from the 'rest' phase"
+        if bases == ["rest"]
+        else f"baseline source: {', '.join(bases)}",
+        "Onset detector": f"{result.detector} ({settings})",
+        "Onset of a rep": f"the first burst lasting at least {m.sustained_s:g} s in the rep's window; "
+        "shorter "
+        f"bursts after the cue are false starts; |lag| < {m.simultaneous_ms:g} ms is 'together'",
+        "Reps found from": result.rep_source or "(none)",
+        "Hold amplitudes": f"mean and peak envelope from {m.hold_delay_s:g} s after the later onset to the "
+        "end of the contraction",
+        "Normalisation": f"{clinical.reference_kind} ({refs}). "
+        + (
+            "A reference contraction was recorded."
+            if clinical.reference_kind == "reference contraction"
+            else "No reference contraction was recorded, so amplitudes are % of the session's own peak: "
+            "they compare reps and sides of this session, not people or sessions."
+        ),
+        "Lag uncertainty": "per rep from the detector's onset uncertainty (± 1 SD)"
+        if has_sd
+        else "the detector reports no per-rep uncertainty; the spread over reps and the bootstrap CI of "
+        "the median are shown instead",
+        "Movement onset": "from the accelerometer (thigh or pelvis tilt)"
+        if result.tilt is not None
+        else "no accelerometer: onsets are given relative to the cue",
+    }
+    title = f"Glute activation report: {result.protocol.value}"
+    return ReportText(title=title, facts=facts, method=method, notes=result.notes)
 
 
 def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | Path) -> dict[str, Path]:
@@ -21,7 +90,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     ----------
     result : AnalysisResult
     recording : Recording
-        The analyzed recording (its source name and metadata go into the report).
+        The analyzed recording (its source name, metadata, events and raw samples go into the report).
     out_dir : str or Path
         Created if missing; existing files of the same names are replaced.
 
@@ -33,7 +102,8 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    reps = reps_table(result)
+    clinical = assess(result, recording)
+    reps = reps_table(result, clinical)
     paths = {
         "reps": out / "reps.csv",
         "onsets": out / "onsets.csv",
@@ -43,34 +113,21 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     }
     reps.to_csv(paths["reps"], index=False, na_rep="", float_format="%.4f")
     onsets_table(result).to_csv(paths["onsets"], index=False, na_rep="", float_format="%.4f")
-    summary = summary_dict(result, recording)
-    summary["verdict"] = list(verdict_lines(result))
+    summary = summary_dict(result, recording, clinical)
+    summary["verdict"] = list(verdict_lines(result, clinical))
+    summary["software_version"] = __version__
     paths["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    figures = all_figures(result)
-    for name, png in figures.items():
-        (fig_dir / name).write_bytes(png)
-    detector_settings = ", ".join(
-        f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.detector_settings.items()
-    )
-    facts = {
-        "source": recording.source or "(unnamed)",
-        "protocol": result.protocol.value,
-        "reps found from": result.rep_source or "(none)",
-        "detector": f"{result.detector} ({detector_settings})",
-        "filtering": "zero-phase (offline)" if all(c.zero_phase for c in result.channels) else "causal",
-        "channels": ", ".join(
-            f"{c.role.value} {c.fs_hz:g} Hz band {c.band_hz[0]:g}-{c.band_hz[1]:g} Hz"
-            for c in result.channels
-        ),
-    }
+    figures = all_figures(result, clinical, recording)
+    for f in figures:
+        (fig_dir / f.name).write_bytes(f.png)
     paths["report"].write_text(
         render_html(
-            title=f"glutesense: {result.protocol.value}",
-            verdict=verdict_lines(result),
-            facts=facts,
-            notes=result.notes,
+            text=report_text(result, recording, clinical),
+            clinical=clinical,
             figures=figures,
+            sides=sides_table(clinical),
             reps=reps,
+            quality=quality_table(clinical),
         ),
         encoding="utf-8",
     )

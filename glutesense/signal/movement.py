@@ -126,8 +126,14 @@ def movement_onset(
     The local level and noise are the median and MAD-SD of the tilt over the
     ``local_s`` before ``after_s`` (robust to slow drift).  The departure must
     exceed ``max(min_change_deg, 20 % of the window's peak change)`` for
-    ``sustain_s``; the onset is then walked back to where the tilt was within
-    ``max(1 deg, 3 SD)`` of the local level.
+    ``sustain_s``.  A movement from rest starts with zero velocity, so its
+    departure grows quadratically at first: with ``t1`` and ``t2`` the times
+    the departure first reaches 10 % and 40 % of its peak, ``sqrt(departure)``
+    is about linear in time and extrapolates to zero at ``t1 - (t2 - t1)``.
+    That is the onset, not earlier than where the tilt was last within
+    ``max(1 deg, 3 SD)`` of the local level minus ``t2 - t1``, nor before
+    ``after_s``.  (Walking back to a fixed level alone reports the onset late,
+    by the time the tilt needs to reach that level: 100-200 ms for a bridge.)
 
     Returns
     -------
@@ -155,4 +161,12 @@ def movement_onset(
     i = int(hits[0])
     quiet = np.flatnonzero(dev[: i + 1] <= max(1.0, 3.0 * noise))
     j = int(quiet[-1]) if quiet.size else 0
-    return time_at(a + j, fs, tilt.t0_s)
+    seg = dev[j:]
+    peak = float(seg[: i - j + sustain + n_samples(1.0, fs)].max()) if seg.size else 0.0
+    up10 = np.flatnonzero(seg >= 0.1 * peak)
+    up40 = np.flatnonzero(seg >= 0.4 * peak)
+    if not up10.size or not up40.size or up40[0] <= up10[0]:
+        return time_at(a + j, fs, tilt.t0_s)
+    span = float(up40[0] - up10[0])
+    onset = j + up10[0] - span
+    return time_at(a + max(onset, j - span, -float(a)), fs, tilt.t0_s)

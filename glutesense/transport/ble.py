@@ -135,6 +135,9 @@ def _is_address(target: str) -> bool:
 
 
 def _reason(e: BaseException) -> str:
+    if isinstance(e, FileNotFoundError | ConnectionRefusedError):
+        # BlueZ is reached over the D-Bus system bus; its socket is missing or refuses.
+        return "no Bluetooth service found (on Linux: is bluetoothd running and the D-Bus system bus up?)"
     text = str(e).strip().splitlines()[0] if str(e).strip() else ""
     return text or type(e).__name__
 

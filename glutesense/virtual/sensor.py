@@ -174,8 +174,8 @@ class VirtualSensorSpec:
         if self.emg_roles is None and self.profile not in DEFAULT_SIM_ROLES and roles != usual[: len(roles)]:
             names = [r.value for r in usual[: len(roles)] if r is not None]
             raise ValueError(
-                f"a {self.profile} sensor sends EMG channels in the profile's order; emg_roles must be {names} "
-                "(or give the sensor's emg_roles and map its channels)"
+                f"a {self.profile} sensor sends EMG channels in the profile's order; emg_roles must be "
+                f"{names} (or give the sensor's emg_roles and map its channels)"
             )
         for fs in wire.rates(self.params.emg_fs_hz, self.params.imu_fs_hz):
             if fs != round(fs) or not 1 <= fs <= 0xFFFF:
@@ -229,8 +229,8 @@ class _StreamState:
     produced: int = 0  # packets produced since the first start
 
     def end_s(self, n_packets: int) -> float:
-        """Device time of the end of packet number ``n_packets - 1``."""
-        return n_packets * self.spec.per_packet / self.spec.fs_hz
+        """Device time of the last sample of packet number ``n_packets - 1`` (when it can be sent)."""
+        return (n_packets * self.spec.per_packet - 1) / self.spec.fs_hz
 
 
 class VirtualSensor:
@@ -394,7 +394,7 @@ class VirtualSensor:
         while self._sending:
             t_s = self.device_time_s()
             if self._faults_done < len(drops) and t_s >= drops[self._faults_done]:
-                self._produce_until(drops[self._faults_done], send=True)
+                self._produce_until(drops[self._faults_done] - 1e-9, send=True)
                 self._flush_burst()
                 self._drop_link()
                 return
@@ -403,7 +403,10 @@ class VirtualSensor:
                 self._flush_burst()
                 while self._next_burst_s <= t_s:
                     self._next_burst_s += self.spec.faults.burst_every_s
-            await self.clock.sleep(period_s)
+            # Wake when the next packet is complete on the device clock (at most a period away).
+            next_end_s = min(s.end_s(s.produced + 1) for s in self._streams)
+            rate = 1.0 + self.spec.drift_ppm * 1e-6
+            await self.clock.sleep(min(period_s, max((next_end_s - self.device_time_s()) / rate, 1e-6)))
 
     def _drop_link(self) -> None:
         self._faults_done += 1
@@ -414,8 +417,9 @@ class VirtualSensor:
             callback()
 
     def _produce_until(self, t_s: float, *, send: bool) -> None:
-        """Produce every packet whose samples all lie before device time ``t_s``, in time order."""
-        due = [math.floor(t_s * s.spec.fs_hz / s.spec.per_packet + 1e-9) for s in self._streams]
+        """Produce every packet whose last sample is due by device time ``t_s``, in time order."""
+        # A packet counts as due 10 µs early: rounding in the wake-up time must not hold it back.
+        due = [math.floor(((t_s + 1e-5) * s.spec.fs_hz + 1) / s.spec.per_packet) for s in self._streams]
         while True:
             pending = [
                 (s.end_s(s.produced + 1), i) for i, s in enumerate(self._streams) if s.produced < due[i]

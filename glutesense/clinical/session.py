@@ -1,0 +1,134 @@
+"""``assess``: the clinical reading of one analyzed session (pure; no I/O)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glutesense import norms
+from glutesense.analysis import AnalysisResult
+from glutesense.clinical import stats
+from glutesense.clinical.quality import ChannelQuality, channel_quality
+from glutesense.clinical.reps import ClinicalRep, Reference, clinical_rep, reference_of
+from glutesense.clinical.verdict import SideClinical, summarize
+from glutesense.records import Recording
+from glutesense.roles import Side
+
+
+@dataclass(frozen=True)
+class SessionClinical:
+    """Everything the report says about a session beyond the analysis contract.
+
+    Attributes
+    ----------
+    reps : tuple of ClinicalRep
+        In the order of ``result.reps``.
+    sides : tuple of SideClinical
+    references : tuple of Reference
+        One per EMG channel.
+    reference_kind : str
+        ``"reference contraction"`` if every channel was normalised to one, ``"session peak"``
+        if none was, ``"mixed"`` otherwise.
+    quality : tuple of ChannelQuality
+    symmetry_index_pct : float or None
+        Left/right symmetry of the glute hold activation (µV; needs like electrodes on both sides).
+    lag_difference_ms : float or None
+        Left median lag minus right median lag, ms.
+    lines : tuple of str
+        Session-level sentences (symmetry, lower back), for the verdict box.
+    thresholds : Thresholds
+    """
+
+    reps: tuple[ClinicalRep, ...]
+    sides: tuple[SideClinical, ...]
+    references: tuple[Reference, ...]
+    reference_kind: str
+    quality: tuple[ChannelQuality, ...]
+    symmetry_index_pct: float | None
+    lag_difference_ms: float | None
+    lines: tuple[str, ...]
+    thresholds: norms.Thresholds
+
+    def side(self, side: Side) -> SideClinical | None:
+        for s in self.sides:
+            if s.side is side:
+                return s
+        return None
+
+
+def _lines(
+    sides: tuple[SideClinical, ...],
+    si: float | None,
+    diff: float | None,
+    reference_kind: str,
+    t: norms.Thresholds,
+) -> list[str]:
+    out = []
+    if si is not None:
+        word = "asymmetric" if abs(si) > t.asymmetry_pct else "about symmetric"
+        more = "left" if si > 0 else "right"
+        out.append(
+            f"Glute activation during the hold is {word} between sides: symmetry index {si:+.0f} % "
+            f"({more} larger; |SI| > {t.asymmetry_pct:g} % is called asymmetric, a judgement)."
+        )
+    if diff is not None and all(s.n_lags >= t.min_reps for s in sides):
+        out.append(f"Median glute lag, left minus right: {diff:+.0f} ms.")
+    erector = [s for s in sides if s.erector_to_glute_median is not None]
+    if erector and reference_kind != "reference contraction":
+        out.append(
+            "Erector spinae (lower back) was recorded, but without a reference contraction its activation "
+            "cannot be compared with the glute's (each is normalised to its own peak)."
+        )
+    elif erector:
+        for s in erector:
+            assert s.erector_to_glute_median is not None
+            if s.erector_to_glute_median > t.erector_over_glute:
+                out.append(
+                    f"{s.side.value.capitalize()}: the lower back (erector spinae) works harder than the "
+                    f"glute during the hold ({s.erector_to_glute_median:.1f} x, normalised to reference "
+                    "contractions; judgement)."
+                )
+    return out
+
+
+def assess(
+    result: AnalysisResult, recording: Recording | None, *, thresholds: norms.Thresholds | None = None
+) -> SessionClinical:
+    """The clinical metrics, summaries and verdicts of an analyzed recording.
+
+    Parameters
+    ----------
+    result : AnalysisResult
+        From :func:`glutesense.analysis.analyze` on ``recording``.
+    recording : Recording or None
+        Its events (reference contractions, ``lift`` cues) and raw samples (lost data,
+        clipping) are read.  Without it (None) there are no events and quality comes from
+        the envelopes alone (clipping unknown); the verdicts are otherwise the same.
+    thresholds : Thresholds, optional
+        Verdict thresholds (default :class:`glutesense.norms.Thresholds`).
+    """
+    t = thresholds or norms.Thresholds()
+    rec = recording if recording is not None else Recording(streams=(), source="")
+    refs = tuple(reference_of(c, rec.events) for c in result.channels)
+    by_role = {r.role: r for r in refs}
+    reps = tuple(clinical_rep(r, result, rec, by_role) for r in result.reps)
+    quality = tuple(channel_quality(c, recording) for c in result.channels)
+    q_by_role = {q.role: q for q in quality}
+    sides = tuple(summarize(s.side, reps, result.protocol, q_by_role, t) for s in result.sides)
+    kinds = {r.kind for r in refs}
+    kind = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "session peak")
+    holds = {s.side: stats.median(r.result.glute_hold_uv for r in reps if r.side is s.side) for s in sides}
+    si = stats.symmetry_index_pct(holds.get(Side.LEFT), holds.get(Side.RIGHT))
+    meds = {s.side: s.lag_median_ms for s in sides}
+    left, right = meds.get(Side.LEFT), meds.get(Side.RIGHT)
+    diff = left - right if left is not None and right is not None else None
+    return SessionClinical(
+        reps=reps,
+        sides=sides,
+        references=refs,
+        reference_kind=kind,
+        quality=quality,
+        symmetry_index_pct=si,
+        lag_difference_ms=diff,
+        lines=tuple(_lines(sides, si, diff, kind, t)),
+        thresholds=t,
+    )

@@ -1,0 +1,346 @@
+"""Per-side summaries and plain-words verdicts whose thresholds cite their source.
+
+A verdict first describes what happened ("Left glute fires after the hamstring in
+5 of 6 bridges, median 85 ms later (±20 ms rep to rep)"), then compares the glute's
+timing with healthy ranges for the closest test with published norms
+(:mod:`glutesense.norms`), and says "cannot tell" when the data do not carry a
+verdict: too few reps, reps that disagree, a lag too uncertain, or poor signals.
+"Hamstring first" on its own is never called a problem: it is the usual healthy order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from glutesense import norms
+from glutesense.clinical import stats
+from glutesense.clinical.quality import ChannelQuality
+from glutesense.clinical.reps import ClinicalRep
+from glutesense.metrics import Order
+from glutesense.roles import Muscle, Protocol, Role, Side
+
+
+class VerdictKind(StrEnum):
+    """What a side's verdict says."""
+
+    WITHIN_NORMAL = "within_normal"
+    LATER_THAN_TYPICAL = "later_than_typical"
+    DELAYED = "delayed"
+    GLUTE_ABSENT = "glute_absent"
+    DESCRIPTIVE = "descriptive"
+    CANNOT_TELL = "cannot_tell"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One side's verdict.
+
+    Attributes
+    ----------
+    kind : VerdictKind
+    headline : str
+        One or two plain sentences.
+    details : tuple of str
+        The comparisons with healthy ranges, each naming its source.
+    reasons : tuple of str
+        Why "cannot tell" (empty otherwise).
+    sources : tuple of Source
+    """
+
+    kind: VerdictKind
+    headline: str
+    details: tuple[str, ...]
+    reasons: tuple[str, ...]
+    sources: tuple[norms.Source, ...]
+
+
+@dataclass(frozen=True)
+class SideClinical:
+    """Aggregates of one side over its reps.
+
+    Attributes
+    ----------
+    side : Side
+    n_reps, n_lags : int
+        Reps, and reps with both onsets.
+    lag_median_ms, lag_spread_ms : float or None
+        Median lag and its rep-to-rep spread (robust SD, 1.4826 MAD), ms.
+    lag_q25_ms, lag_q75_ms : float or None
+    lag_ci95_ms : (float, float) or None
+        Percentile bootstrap 95 % CI of the median lag.
+    lag_sd_median_ms : float or None
+        Median of the per-rep lag uncertainties, when the detector gives them.
+    order_counts : mapping str -> int
+    majority_order : str or None
+        The most common order among reps with both onsets.
+    consistency : float or None
+        Share of reps with both onsets in the majority order.
+    glute_from_movement_median_ms, hamstring_from_movement_median_ms : float or None
+    glute_from_cue_median_ms : float or None
+    ratio_median, ratio_uv_median : float or None
+    glute_hold_mean_pct_median, erector_to_glute_median : float or None
+    squeeze_latency_median_ms, rise_10_90_median_ms, hold_cv_median : float or None
+    false_starts_total : int or None
+    glute_med_from_shift_median_ms : float or None
+    verdict : Verdict
+    """
+
+    side: Side
+    n_reps: int
+    n_lags: int
+    lag_median_ms: float | None
+    lag_spread_ms: float | None
+    lag_q25_ms: float | None
+    lag_q75_ms: float | None
+    lag_ci95_ms: tuple[float, float] | None
+    lag_sd_median_ms: float | None
+    order_counts: Mapping[str, int]
+    majority_order: str | None
+    consistency: float | None
+    glute_from_movement_median_ms: float | None
+    hamstring_from_movement_median_ms: float | None
+    glute_from_cue_median_ms: float | None
+    ratio_median: float | None
+    ratio_uv_median: float | None
+    glute_hold_mean_pct_median: float | None
+    erector_to_glute_median: float | None
+    squeeze_latency_median_ms: float | None
+    rise_10_90_median_ms: float | None
+    hold_cv_median: float | None
+    false_starts_total: int | None
+    glute_med_from_shift_median_ms: float | None
+    verdict: Verdict
+
+
+_REP_NOUN = {Protocol.BRIDGE: "bridges", Protocol.SINGLE_LEG_STAND: "squeezes"}
+_TIMED = (Order.GLUTE_FIRST.value, Order.HAMSTRING_FIRST.value, Order.SIMULTANEOUS.value)
+
+
+def _order_words(order: str, n: int, of: int, noun: str, lag_ms: float, spread_ms: float | None) -> str:
+    spread = f" (±{spread_ms:.0f} ms rep to rep)" if spread_ms is not None else ""
+    if order == Order.HAMSTRING_FIRST.value:
+        return (
+            f"glute fires after the hamstring in {n} of {of} {noun}, "
+            f"median {abs(lag_ms):.0f} ms later{spread}."
+        )
+    if order == Order.GLUTE_FIRST.value:
+        return (
+            f"glute fires before the hamstring in {n} of {of} {noun}, "
+            f"median {abs(lag_ms):.0f} ms earlier{spread}."
+        )
+    return (
+        f"glute and hamstring switch on together in {n} of {of} {noun}, median lag {lag_ms:+.0f} ms{spread}."
+    )
+
+
+def _compare(value_ms: float, rng: norms.NormalRange, t: norms.Thresholds, what: str) -> tuple[int, str]:
+    """Level (0 typical/earlier, 1 later than typical, 2 later than the healthy range) and a sentence."""
+    z = rng.z(value_ms)
+    lo, hi = rng.band_ms(t.typical_sd)
+    if z > t.delayed_sd:
+        level, words = 2, f"later than the healthy range (beyond +{rng.band_ms(t.delayed_sd)[1]:.0f} ms)"
+    elif z > t.typical_sd:
+        level, words = (
+            1,
+            f"later than typical but within the healthy range ({lo:+.0f} to {hi:+.0f} ms typical)",
+        )
+    elif z < -t.typical_sd:
+        level, words = 0, f"earlier than typical ({lo:+.0f} to {hi:+.0f} ms typical)"
+    else:
+        level, words = 0, f"within the typical range ({lo:+.0f} to {hi:+.0f} ms)"
+    return level, (
+        f"{what}: median {value_ms:+.0f} ms, {words}; healthy people {rng.mean_ms:+.0f} ± {rng.sd_ms:.0f} ms "
+        f"({rng.test}, {rng.source.key})."
+    )
+
+
+def _quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norms.Thresholds) -> list[str]:
+    out = []
+    for muscle in (Muscle.GLUTE_MAX, Muscle.HAMSTRING):
+        q = quality.get(Role.emg(muscle, side))
+        if q is None:
+            continue
+        name = "glute" if muscle is Muscle.GLUTE_MAX else "hamstring"
+        if q.snr_db is not None and q.snr_db < t.min_snr_db:
+            out.append(
+                f"poor signal quality: {name} SNR {q.snr_db:.1f} dB (< {t.min_snr_db:g} dB, judgement)"
+            )
+        if q.lost_fraction > t.max_gap_fraction:
+            out.append(f"{name} channel lost {100 * q.lost_fraction:.0f} % of its samples")
+        if q.clipping:
+            out.append(f"{name} channel clips (amplifier saturated)")
+    return out
+
+
+def _cannot(side: Side, reasons: Sequence[str], prefix: str = "") -> Verdict:
+    text = f"{side.value.capitalize()}: cannot tell" + (f" ({prefix})" if prefix else "") + ": "
+    return Verdict(
+        VerdictKind.CANNOT_TELL, text + "; ".join(reasons) + ".", (), tuple(reasons), (norms.JUDGEMENT,)
+    )
+
+
+def side_verdict(
+    side: Side,
+    reps: Sequence[ClinicalRep],
+    protocol: Protocol,
+    quality: Mapping[Role, ChannelQuality],
+    t: norms.Thresholds,
+    *,
+    lag_ci95_ms: tuple[float, float] | None,
+    lag_spread_ms: float | None,
+    lag_sd_median_ms: float | None,
+) -> Verdict:
+    """The verdict of one side (see the module docstring)."""
+    Side_ = side.value.capitalize()
+    noun = _REP_NOUN[protocol]
+    n = len(reps)
+    if n == 0:
+        return _cannot(side, ["no reps were found"])
+    q_reasons = _quality_reasons(side, quality, t)
+    if q_reasons:
+        return _cannot(side, q_reasons)
+    counts = {o.value: sum(r.result.order is o for r in reps) for o in Order}
+    absent = counts[Order.GLUTE_ABSENT.value]
+    if absent >= t.min_reps and absent >= t.min_consistency * n:
+        return Verdict(
+            VerdictKind.GLUTE_ABSENT,
+            f"{Side_}: the glute did not switch on in {absent} of {n} {noun} while the hamstring did "
+            "(check the glute electrode too: a loose electrode looks the same).",
+            (),
+            (),
+            (),
+        )
+    lags = [r.result.glute_lag_ms for r in reps if r.result.glute_lag_ms is not None]
+    if len(lags) < t.min_reps:
+        return _cannot(
+            side,
+            [f"only {len(lags)} of {n} {noun} have both onsets (at least {t.min_reps} needed, judgement)"],
+        )
+    timed = {o: counts[o] for o in _TIMED}
+    major = max(timed, key=lambda o: timed[o])
+    share = timed[major] / len(lags)
+    if share < t.min_consistency:
+        parts = ", ".join(f"{o.replace('_', ' ')} in {c}" for o, c in timed.items() if c)
+        return _cannot(side, [f"the reps disagree ({parts})"], "contradictory reps")
+    half_ci = None if lag_ci95_ms is None else 0.5 * (lag_ci95_ms[1] - lag_ci95_ms[0])
+    if half_ci is not None and half_ci > t.max_lag_uncertainty_ms:
+        return _cannot(
+            side,
+            [
+                f"the median lag is uncertain by ±{half_ci:.0f} ms "
+                f"(95 % CI; > {t.max_lag_uncertainty_ms:g} ms)"
+            ],
+            "lag uncertainty too large",
+        )
+    if lag_sd_median_ms is not None and lag_sd_median_ms > t.max_lag_uncertainty_ms:
+        return _cannot(
+            side,
+            [
+                f"each rep's lag is uncertain by ±{lag_sd_median_ms:.0f} ms "
+                f"(> {t.max_lag_uncertainty_ms:g} ms)"
+            ],
+            "lag uncertainty too large",
+        )
+    lag_med = float(stats.median(lags) or 0.0)
+    headline = f"{Side_} " + _order_words(major, timed[major], n, noun, lag_med, lag_spread_ms)
+    if protocol is not Protocol.BRIDGE:
+        return Verdict(
+            VerdictKind.DESCRIPTIVE,
+            headline + " The squeeze cue changes the firing order, and no healthy range has been "
+            "published for this test, so this is a description, not a verdict.",
+            (norms.TEST_TRANSFER_NOTE,),
+            (),
+            (norms.LEWIS_SAHRMANN_2009,),
+        )
+    details = []
+    levels = []
+    moves = stats.median(r.glute_from_movement_ms for r in reps)
+    if moves is not None:
+        lv, text = _compare(
+            moves, norms.GLUTE_FROM_MOVEMENT_NO_CUE, t, "Glute onset relative to movement onset"
+        )
+        levels.append(lv)
+        details.append(text)
+    lv, text = _compare(lag_med, norms.GLUTE_LAG_VS_HAMSTRING, t, "Glute onset relative to the hamstring")
+    levels.append(lv)
+    details.append(text)
+    details.append(norms.TEST_TRANSFER_NOTE)
+    worst = max(levels)
+    sources = (norms.LEWIS_SAHRMANN_2009, norms.SUEHIRO_2015, norms.SAKAMOTO_2009)
+    if worst == 2:
+        kind = VerdictKind.DELAYED
+        tail = " That is later than the range seen in healthy people: the glute is slow to join in."
+    elif worst == 1:
+        kind = VerdictKind.LATER_THAN_TYPICAL
+        tail = " That is later than typical, but within the range seen in healthy people."
+    else:
+        kind = VerdictKind.WITHIN_NORMAL
+        tail = " That is within the range seen in healthy people."
+        if major == Order.HAMSTRING_FIRST.value:
+            tail += " The hamstrings often fire first in healthy people, so this is not a sign of a problem."
+    return Verdict(kind, headline + tail, tuple(details), (), sources)
+
+
+def summarize(
+    side: Side,
+    reps: Sequence[ClinicalRep],
+    protocol: Protocol,
+    quality: Mapping[Role, ChannelQuality],
+    t: norms.Thresholds,
+) -> SideClinical:
+    """Aggregates and verdict of ``reps`` (those of ``side``)."""
+    mine = [r for r in reps if r.side is side]
+    lags = [r.result.glute_lag_ms for r in mine]
+    lag_vals = stats.finite(lags)
+    counts = {o.value: sum(r.result.order is o for r in mine) for o in Order}
+    timed = {o: counts[o] for o in _TIMED}
+    n_timed = sum(timed.values())
+    major = max(timed, key=lambda o: timed[o]) if n_timed else None
+    ci = stats.bootstrap_median_ci(lag_vals, n_boot=t.bootstrap_n)
+    spread = stats.robust_sd(lag_vals)
+    sd_med = stats.median(r.glute_lag_sd_ms for r in mine)
+    fs = [r.result.false_starts for r in mine if r.result.false_starts is not None]
+    return SideClinical(
+        side=side,
+        n_reps=len(mine),
+        n_lags=int(lag_vals.size),
+        lag_median_ms=stats.median(lag_vals),
+        lag_spread_ms=spread,
+        lag_q25_ms=float(_pctl(lag_vals, 25)) if lag_vals.size else None,
+        lag_q75_ms=float(_pctl(lag_vals, 75)) if lag_vals.size else None,
+        lag_ci95_ms=ci,
+        lag_sd_median_ms=sd_med,
+        order_counts=counts,
+        majority_order=major,
+        consistency=(timed[major] / n_timed) if major is not None and n_timed else None,
+        glute_from_movement_median_ms=stats.median(r.glute_from_movement_ms for r in mine),
+        hamstring_from_movement_median_ms=stats.median(r.hamstring_from_movement_ms for r in mine),
+        glute_from_cue_median_ms=stats.median(r.glute_from_cue_ms for r in mine),
+        ratio_median=stats.median(r.glute_ham_ratio for r in mine),
+        ratio_uv_median=stats.median(r.glute_ham_ratio_uv for r in mine),
+        glute_hold_mean_pct_median=stats.median(r.glute_hold_mean_pct for r in mine),
+        erector_to_glute_median=stats.median(r.erector_to_glute for r in mine),
+        squeeze_latency_median_ms=stats.median(r.result.squeeze_latency_ms for r in mine),
+        rise_10_90_median_ms=stats.median(r.glute_rise_10_90_ms for r in mine),
+        hold_cv_median=stats.median(r.glute_hold_cv for r in mine),
+        false_starts_total=sum(fs) if fs else None,
+        glute_med_from_shift_median_ms=stats.median(r.glute_med_from_shift_ms for r in mine),
+        verdict=side_verdict(
+            side,
+            mine,
+            protocol,
+            quality,
+            t,
+            lag_ci95_ms=ci,
+            lag_spread_ms=spread,
+            lag_sd_median_ms=sd_med,
+        ),
+    )
+
+
+def _pctl(v: stats.FloatArray, q: float) -> float:
+    return float(np.percentile(v, q))

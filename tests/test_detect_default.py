@@ -117,8 +117,17 @@ def test_rise_fit_finds_a_step_in_white_noise() -> None:
     x = rng.standard_normal(t.size) * np.where(t >= 0.7, 4.0, 1.0)  # 12 dB step at 0.7 s
     power = np.square(x)[: t.size // k * k].reshape(-1, k).mean(axis=1)
     t_bins = (np.arange(power.size) + 0.5) * k / fs
-    fit = fit_rise(t_bins, power, nu=k, base_power=1.0, prior_nu=100.0, onset_range_s=(0.4, 1.0),
-                   onset_step_s=0.002, rise_grid_s=np.array([0.02, 0.05, 0.1, 0.2]), bin_s=k / fs)
+    fit = fit_rise(
+        t_bins,
+        power,
+        nu=k,
+        base_power=1.0,
+        prior_nu=100.0,
+        onset_range_s=(0.4, 1.0),
+        onset_step_s=0.002,
+        rise_grid_s=np.array([0.02, 0.05, 0.1, 0.2]),
+        bin_s=k / fs,
+    )
     assert fit is not None
     assert abs(fit.onset_s - 0.7) <= 0.006
     assert fit.onset_sd_s < 0.01

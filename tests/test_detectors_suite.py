@@ -43,8 +43,15 @@ def emg_like(rng: np.random.Generator, n: int, fs_hz: float) -> FloatArray:
     return np.asarray(x / x.std())
 
 
-def burst_signal(fs_hz: float, *, snr_db: float, rise_ms: float, seed: int,
-                 duration_s: float = 7.0, onset_s: float = ONSET_S) -> FloatArray:
+def burst_signal(
+    fs_hz: float,
+    *,
+    snr_db: float,
+    rise_ms: float,
+    seed: int,
+    duration_s: float = 7.0,
+    onset_s: float = ONSET_S,
+) -> FloatArray:
     """Rest noise (1 µV RMS) plus an activation rising from ``onset_s`` (raised cosine) to a plateau."""
     rng = np.random.default_rng(seed)
     n = int(duration_s * fs_hz)

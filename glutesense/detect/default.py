@@ -52,6 +52,9 @@ from glutesense.signal.units import index_at
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+RISE_LADDER_S = np.array([0.015, 0.03, 0.05, 0.07, 0.09, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.35, 0.4])
+"""Rise times tried by the fit (up to ``max_rise_ms``), seconds: finer where rises are short."""
+
 
 @dataclass(frozen=True)
 class DefaultSettings:
@@ -90,15 +93,21 @@ class DefaultSettings:
     plateau_fraction : float
         The fit runs until the statistic reaches this fraction of its local peak (power above rest).
     fit_extend_ms : float
-        ... and this long beyond.
+        ... and this long beyond (0 by default: the fit then stays local to the rise, so data lost
+        well after the onset, e.g. a dropped packet on the plateau, cannot move it).
     max_rise_ms : float
-        Longest rise time tried.
+        Longest rise time tried (from :data:`RISE_LADDER_S`).
     prior_ms : float
         Weight of the resting-level prior: as much as this long a stretch of resting samples.
     outlier_p : float
         Bins whose power exceeds the model's ``1 - outlier_p`` quantile are winsorised in the fit.
+    pool_shapes : bool
+        Learn the channel's shape frequencies from its own bursts and use them as the shape prior.
+        Off by default: on the benchmark it did not help (the shapes vary from rep to rep), and it
+        makes each onset depend on every other burst of the channel (a packet lost elsewhere would
+        move it).
     pool_min_ms : float
-        Bursts at least this long teach the channel's shape prior (rise shapes learnt across reps).
+        Bursts at least this long teach the channel's shape prior (``pool_shapes``).
     sd_inflation : float
         The posterior SD of the onset is multiplied by this before it is reported: the model (shape
         family, bin degrees of freedom) is an approximation, and un-inflated SDs covered only about
@@ -126,10 +135,11 @@ class DefaultSettings:
     search_early_ms: float = 300.0
     fit_rest_ms: float = 200.0
     plateau_fraction: float = 0.8
-    fit_extend_ms: float = 100.0
+    fit_extend_ms: float = 0.0
     max_rise_ms: float = 300.0
     prior_ms: float = 200.0
     outlier_p: float = 1e-3
+    pool_shapes: bool = False
     pool_min_ms: float = 400.0
     sd_inflation: float = 1.5
     spike_ms: float = 20.0
@@ -251,10 +261,12 @@ class DefaultDetector:
         w_bins += 1 - w_bins % 2
         lg = np.log(np.maximum(pb, 1e-12))
         finite = np.isfinite(pb)
-        rest_med = float(np.nanmedian(lg[rb]))
-        stat = ndimage.median_filter(np.where(finite, lg, rest_med), size=w_bins, mode="nearest")
-        gap = ndimage.binary_dilation(~finite, iterations=w_bins // 2) if (~finite).any() else ~finite
-        stat = np.where(gap, np.nan, stat)
+        # lost bins are filled alternately far above and far below, which leaves the window's median
+        # that of its finite bins; windows mostly lost are NaN
+        fill = np.where(np.arange(lg.size) % 2 == 0, 1e6, -1e6)
+        stat = ndimage.median_filter(np.where(finite, lg, fill), size=w_bins, mode="nearest")
+        kept = ndimage.uniform_filter1d(finite.astype(np.float64), size=w_bins, mode="nearest")
+        stat = np.where(kept > 0.5, stat, np.nan)
         mu = float(np.nanmedian(stat[rb]))
         sd = max(MAD_TO_SD * float(np.nanmedian(np.abs(stat[rb] - mu))), 1e-3)
         on_level = mu + max(cfg.h_sd * sd, np.log(cfg.min_ratio))
@@ -276,11 +288,16 @@ class DefaultDetector:
             prev_stop = b
         long_n = round(cfg.pool_min_ms / 1000.0 / bin_s)
         pooled = [f for f, (a, _, b) in zip(fits, spans, strict=True) if f is not None and b - a >= long_n]
-        log_prior = pooled_shape_prior(np.vstack([f.shape_evidence() for f in pooled])) if pooled else None
+        log_prior = (
+            pooled_shape_prior(np.vstack([f.shape_evidence() for f in pooled]))
+            if pooled and cfg.pool_shapes
+            else None
+        )
         bursts: list[Burst] = []
         for (_, alarm, b), fit, fallback_s in zip(spans, fits, fallbacks, strict=True):
             onset_s, sd_s = fit.posterior(log_prior) if fit is not None else (fallback_s, float("nan"))
             sd_s *= cfg.sd_inflation
+            onset_s = data.t0_s + round((onset_s - data.t0_s) * fs) / fs  # on the sample grid
             burst = self._burst(stat, t_bins, mu, onset_s, sd_s, alarm, b, bin_s)
             i0 = max(index_at(onset_s, fs, data.t0_s), 0)
             i1 = min(max(index_at(burst.offset_s, fs, data.t0_s), i0 + 1), env.size)
@@ -356,6 +373,7 @@ class DefaultDetector:
         if last < first:
             first = max(lo, last - n_bins(50.0))
         seg = pb[lo:hi].copy()
+        rise_grid = RISE_LADDER_S[np.less_equal(RISE_LADDER_S, cfg.max_rise_ms / 1000.0 + 1e-9)]
         fit = fit_rise(
             t_bins[lo:hi],
             seg,
@@ -364,7 +382,7 @@ class DefaultDetector:
             prior_nu=cfg.prior_ms / 1000.0 * fs * nu / max(bin_s * fs, 1.0),
             onset_range_s=(float(t_bins[first]) - 0.5 * bin_s, float(t_bins[last]) + 0.5 * bin_s),
             onset_step_s=max(0.002, 1.0 / fs),
-            rise_grid_s=np.array([0.015, 0.03, 0.05, 0.07, 0.09, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3]),
+            rise_grid_s=rise_grid,
             bin_s=bin_s,
             outlier_z=float(special.ndtri(1.0 - cfg.outlier_p)),
         )

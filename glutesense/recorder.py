@@ -291,11 +291,13 @@ class _State:
 
 
 class _Sink:
-    """Consumes the link queue: packets and link notices into the writer, gap detection."""
+    """Consumes the link queues: packets and link notices into the writer, gap detection."""
 
-    def __init__(self, writer: Writer, profile: DeviceProfile, state: _State, *, log_gaps: bool) -> None:
+    def __init__(
+        self, writer: Writer, profiles: Mapping[int, DeviceProfile], state: _State, *, log_gaps: bool
+    ) -> None:
         self.writer = writer
-        self.decoder = profile.new_decoder()
+        self.decoders = {dev: p.new_decoder() for dev, p in profiles.items()}
         self.state = state
         self.log_gaps = log_gaps
 
@@ -319,8 +321,12 @@ class _Sink:
         self.writer.add_packet(item)
         st.n_packets += 1
         st.recent.append(item)
+        decoder = self.decoders.get(item.device)
+        if decoder is None:
+            st.n_malformed += 1
+            return
         try:
-            blocks = self.decoder.decode(item.char, item.payload)
+            blocks = decoder.decode(item.char, item.payload)
         except MalformedPacket:
             st.n_malformed += 1
             return
@@ -346,7 +352,7 @@ class _Sink:
 
 # ------------------------------------------------------------------ record
 async def record(
-    link_factory: Callable[[], Link],
+    link_factory: Callable[[], Link | Sequence[Link]],
     open_writer: WriterFactory,
     schedule: Sequence[ScheduledCue],
     clock: Clock,
@@ -368,13 +374,21 @@ async def record(
     with an ``interrupted`` event and repeated, under the same rep number, after a fresh
     countdown of at least ``resume_s``; the rest of the schedule moves later by the pause.
 
+    Several links (one per device) record into one session: their queues are merged, every
+    cue goes to every device (as a marker where the device supports markers), the test
+    pauses while any link is down and stops when any is lost for good.  A role that an
+    earlier device already carries is left unmapped on a later one (one channel per role),
+    and said so in ``setup_warnings``.
+
     Parameters
     ----------
     link_factory : callable
-        Makes the (unconnected) link; connection errors propagate before any file is opened.
+        Makes the (unconnected) link, or a sequence of them (``device_index`` 0, 1, ... in
+        order); connection errors propagate before any file is opened.
     open_writer : callable
         ``open_writer(meta) -> writer``, called with ``start_ns`` (the clock just before the
-        start command), ``devices`` and ``time_scale``; the caller merges its own metadata.
+        start command), ``devices``, ``time_scale`` and, when there are any,
+        ``setup_warnings``; the caller merges its own metadata.
     schedule : sequence of ScheduledCue
     clock : Clock
         The clock the link stamps packets with.
@@ -395,11 +409,23 @@ async def record(
         How long after a rep's last cue a dropped link still interrupts it, and the least
         pause (countdown) before a repeated rep, session s.
     """
-    link = link_factory()
-    await link.connect()
+    made = link_factory()
+    links: list[Link] = list(made) if isinstance(made, Sequence) else [made]
+    if not links:
+        raise ValueError("record needs at least one link")
+    connected: list[Link] = []
+    try:
+        for link in links:
+            await link.connect()
+            connected.append(link)
+    except BaseException:
+        for link in connected:
+            with contextlib.suppress(Exception):
+                await link.close()
+        raise
     try:
         return await _run(
-            link,
+            links,
             open_writer,
             sorted(schedule, key=lambda c: c.t_s),
             clock,
@@ -413,7 +439,8 @@ async def record(
             resume_s=resume_s,
         )
     finally:
-        await link.close()
+        for link in links:
+            await link.close()
 
 
 ChannelsArg = Mapping[str, Any] | Callable[[DeviceProfile], Mapping[str, Any] | None] | None
@@ -432,8 +459,32 @@ def _device_meta(link: Link, firmware: str | None, channels: ChannelsArg) -> dic
     return {**link.describe(), "profile": profile.name, "label": "", "firmware": firmware, "channels": chans}
 
 
+def _unique_roles(devices: Sequence[dict[str, Any]]) -> list[str]:
+    """Unmap (in place) roles that an earlier device already carries; one warning per device."""
+    taken: set[str] = set()
+    warnings = []
+    for i, dev in enumerate(devices):
+        dup: list[str] = []
+        for specs in dev["channels"].values():
+            for c in specs:
+                role = c.get("role")
+                if not role:
+                    continue
+                if role in taken:
+                    dup.append(role)
+                    c["role"] = None
+                else:
+                    taken.add(role)
+        if dup:
+            warnings.append(
+                f"device {i} ({dev['profile']}): {', '.join(dup)} already recorded by an earlier device; "
+                "left unmapped on this one"
+            )
+    return warnings
+
+
 async def _run(
-    link: Link,
+    links: Sequence[Link],
     open_writer: WriterFactory,
     schedule: Sequence[ScheduledCue],
     clock: Clock,
@@ -447,13 +498,26 @@ async def _run(
     settle_s: float,
     resume_s: float,
 ) -> RecordResult:
-    firmware = await link.read_firmware()
-    device = _device_meta(link, firmware, channels)
+    devices = []
+    for i, link in enumerate(links):
+        firmware = await link.read_firmware()
+        device = _device_meta(link, firmware, channels)
+        if len(links) > 1 and device.get("index", i) != i:
+            raise ValueError(f"link {i} has device index {device.get('index')}; expected {i}")
+        devices.append(device)
+    warnings = _unique_roles(devices) if len(devices) > 1 else []
     start_ns = clock.now_ns()
     time_scale = float(getattr(clock, "speed", 1.0))
-    writer = open_writer({"start_ns": start_ns, "devices": [device], "time_scale": time_scale})
+    meta: dict[str, Any] = {"start_ns": start_ns, "devices": devices, "time_scale": time_scale}
+    if warnings:
+        meta["setup_warnings"] = warnings
+    writer = open_writer(meta)
     state = _State(start_ns)
-    sink = _Sink(writer, link.profile, state, log_gaps=log_gaps)
+    sink = _Sink(writer, {i: link.profile for i, link in enumerate(links)}, state, log_gaps=log_gaps)
+
+    def all_connected() -> bool:
+        return all(link.connected for link in links)
+
     end_s = schedule_duration_s(schedule)
     n_cues = n_markers = 0
     completed = False
@@ -462,9 +526,9 @@ async def _run(
     def now_s() -> float:
         return (clock.now_ns() - start_ns) / 1e9
 
-    async def consume() -> None:
+    async def consume(queue: asyncio.Queue[RawPacket | LinkNotice]) -> None:
         while True:
-            sink.handle(await link.queue.get())
+            sink.handle(await queue.get())
 
     def status(idx: int) -> None:
         if on_status is None:
@@ -491,7 +555,7 @@ async def _run(
                 label=None if cur is None else cur.label,
                 next_text=None if nxt is None else nxt.text,
                 countdown_s=countdown,
-                connected=link.connected,
+                connected=all_connected(),
                 n_packets=state.n_packets,
                 lost_packets=state.lost_packets,
                 new_packets=tuple(state.recent),
@@ -506,11 +570,15 @@ async def _run(
             text = marks.get_nowait()
             writer.add_event(Event(round(now_s(), 6), 0.0, "mark"), text=text)
 
-    consumer = asyncio.get_running_loop().create_task(consume(), name="recorder sink")
+    loop = asyncio.get_running_loop()
+    consumers = [
+        loop.create_task(consume(link.queue), name=f"recorder sink {i}") for i, link in enumerate(links)
+    ]
 
     def check() -> None:
-        if consumer.done():
-            consumer.result()  # re-raise a writer failure
+        for consumer in consumers:
+            if consumer.done():
+                consumer.result()  # re-raise a writer failure
 
     async def wait_until(t_s: float, idx: int, *, watch: int | None = None) -> bool:
         """Sleep until session time ``t_s``; False if the link dropped (after ``watch`` drops) or was lost."""
@@ -526,7 +594,7 @@ async def _run(
     async def wait_for_link(idx: int) -> bool:
         """Pause until the link is back (True) or lost for good (False)."""
         state.paused = True
-        while not link.connected and not state.link_lost:
+        while not all_connected() and not state.link_lost:
             check()
             take_marks()
             status(idx)
@@ -540,8 +608,9 @@ async def _run(
         nonlocal n_cues, n_markers
         onset_s = round(now_s(), 6)
         n_cues += 1
-        sent = await link.send_marker(n_cues, cue.marker_label)
-        n_markers += sent
+        to = [i for i, link in enumerate(links) if await link.send_marker(n_cues, cue.marker_label)]
+        sent = bool(to)
+        n_markers += len(to)
         extra: dict[str, Any] = {"text": cue.text, "scheduled_s": round(cue.t_s, 6)}
         if cue.side is not None:
             extra["side"] = cue.side.value
@@ -549,10 +618,13 @@ async def _run(
             extra["rep"] = cue.rep
         if sent:
             extra["marker"] = n_cues
+            if len(links) > 1:
+                extra["marker_devices"] = to
         writer.add_event(Event(onset_s, cue.duration_s, cue.label), **extra)
 
     try:
-        await link.start()
+        for link in links:
+            await link.start()
         blocks = _blocks(schedule)
         b = 0
         while b < len(blocks):
@@ -561,7 +633,7 @@ async def _run(
             first_t = block[0].t_s + state.shift_s
             # Between reps: a link that is down when the next rep is due pauses the test.
             ok = await wait_until(first_t - block[0].countdown_s, idx0)
-            if not ok or not link.connected:
+            if not ok or not all_connected():
                 if state.link_lost or not await wait_for_link(idx0):
                     break
                 if now_s() + min_lead_s > first_t:
@@ -609,14 +681,23 @@ async def _run(
         else:
             completed = True
         take_marks()
-        await link.stop()
+        for link in links:
+            await link.stop()
         stopped = True
         await clock.sleep(drain_s)
-        while not link.queue.empty():
-            sink.handle(link.queue.get_nowait())
-        annotations = await link.read_annotations()
-        if annotations:
-            writer.update_meta(annotations)
+        for link in links:
+            while not link.queue.empty():
+                sink.handle(link.queue.get_nowait())
+        annotations: dict[str, Any] | None = None
+        for i, link in enumerate(links):
+            ann = await link.read_annotations()
+            if not ann:
+                continue
+            if annotations is None:  # the first device's annotations go to the top level, as before
+                annotations = ann
+                writer.update_meta(ann)
+            else:
+                writer.update_meta({f"device{i}_annotations": ann})
         duration_s = now_s()
         message = "" if completed else f"stopped early: {state.link_lost or 'incomplete schedule'}"
         result = RecordResult(
@@ -638,10 +719,12 @@ async def _run(
         writer.update_meta({"stop_ns": clock.now_ns(), "stopped": True, "recorder": result.to_json()})
         return result
     finally:
-        consumer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer
+        for consumer in consumers:
+            consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await consumer
         if not stopped:
-            with contextlib.suppress(Exception):
-                await link.stop()
+            for link in links:
+                with contextlib.suppress(Exception):
+                    await link.stop()
         writer.close()

@@ -72,10 +72,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--device",
         required=True,
+        action="append",
         metavar="sim[:PROFILE]|ADDRESS|NAME",
         help="'sim' for the virtual sensor (diy-v1), 'sim:PROFILE' for a virtual sensor speaking "
         "another profile (sim:polar-h10, sim:ganglion, sim:myo, sim:myoware-ble-uart), or a "
-        "sensor's address or advertised name (see 'glutesense scan')",
+        "sensor's address or advertised name (see 'glutesense scan'); repeat to record several "
+        "devices into one session (the first is device 0; --map applies to it)",
     )
     p.add_argument(
         "--subject", default="anon", help="pseudonymous subject id (letters, digits, _.-; no names)"
@@ -110,6 +112,12 @@ class RecordRequest:
     channel_map: Mapping[Role, str]
     sim: Mapping[str, Any]
     scan_timeout_s: float
+    devices: tuple[str, ...] = ()
+    """Every device to record, in device-index order (empty: just ``device``)."""
+
+    @property
+    def all_devices(self) -> tuple[str, ...]:
+        return self.devices or (self.device,)
 
 
 def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
@@ -121,13 +129,17 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         raise UsageError("--reps must be at least 1")
     from glutesense.transport.backends import is_sim, sim_profile
 
-    if args.speed <= 0 or (args.speed != 1 and not is_sim(args.device)):
+    devices = (args.device,) if isinstance(args.device, str) else tuple(args.device)
+    if not devices:
+        raise UsageError("--device is required")
+    if args.speed <= 0 or (args.speed != 1 and not all(is_sim(d) for d in devices)):
         raise UsageError("--speed other than 1 only works with the virtual sensor (--device sim)")
-    if is_sim(args.device):
-        from glutesense.profiles import PROFILES
+    for device in devices:
+        if is_sim(device):
+            from glutesense.profiles import PROFILES
 
-        if sim_profile(args.device) not in PROFILES:
-            raise UsageError(f"--device {args.device}: unknown profile (known: {', '.join(PROFILES)})")
+            if sim_profile(device) not in PROFILES:
+                raise UsageError(f"--device {device}: unknown profile (known: {', '.join(PROFILES)})")
     try:
         channel_map = parse_map(args.map)
     except ValueError as e:
@@ -149,7 +161,8 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         sim["disconnects_at_s"] = times
         sim.setdefault("down_s", 1.0)
     return RecordRequest(
-        device=args.device,
+        device=devices[0],
+        devices=devices if len(devices) > 1 else (),
         out=out,
         subject=args.subject,
         protocol=Protocol(args.protocol),
@@ -230,17 +243,22 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
     clock: Any = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
     if math.isinf(req.speed):
         clock = LoopClock()  # with run_in_virtual_time: sleeps take no real time
-    backend = resolve_backend(req.device, clock=clock, protocol=req.protocol, sim=req.sim)
+    targets = req.all_devices
+    backends = [
+        resolve_backend(target, clock=clock, protocol=req.protocol, sim=_sim_options(req.sim, i))
+        for i, target in enumerate(targets)
+    ]
     try:
         schedule = build_schedule(req.protocol, req.reps, req.sides, req.rest_s, req.rep_period_s, req.hold_s)
     except ValueError as e:
         raise UsageError(str(e)) from None
 
+    setups: list[str | None] = []  # per device, in index order: why it cannot carry a pair
+
     def channels(profile: Any) -> dict[str, list[dict[str, Any]]] | None:
-        mapped = _channels(profile.name, req.channel_map) if req.channel_map else None
-        warning = setup_warning(profile.name, mapped)
-        if warning:
-            state["warning"] = warning
+        first = not setups  # --map applies to device 0
+        mapped = _channels(profile.name, req.channel_map) if req.channel_map and first else None
+        setups.append(setup_warning(profile.name, mapped))
         return mapped
 
     meta_extra = {
@@ -258,8 +276,12 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
 
     def open_writer(meta: Mapping[str, Any]) -> SessionWriter:
         full = {**meta_extra, **meta}
-        if state.get("warning"):
-            full["setup_warnings"] = [state["warning"]]
+        # a pair of glute max + hamstring channels on any one device is enough
+        pair_warnings = [] if None in setups else [w for w in setups if w]
+        warnings = [*pair_warnings, *meta.get("setup_warnings", ())]
+        if warnings:
+            full["setup_warnings"] = warnings
+            state["warnings"] = warnings
         state["decoder"] = SessionDecoder(full)
         state["live"] = LiveEnvelopes(state["decoder"].devices)
         return SessionWriter(req.out, full)
@@ -279,18 +301,32 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
         if live is not None:
             view.update(s.t_s, live)
 
+    def links() -> SensorLink | list[SensorLink]:
+        made = [
+            SensorLink(target, clock=clock, backend=b, device_index=i, scan_timeout_s=req.scan_timeout_s)
+            for i, (target, b) in enumerate(zip(targets, backends, strict=True))
+        ]
+        return made[0] if len(made) == 1 else made
+
     with view:
         result = await record(
-            lambda: SensorLink(req.device, clock=clock, backend=backend, scan_timeout_s=req.scan_timeout_s),
+            links,
             open_writer,
             schedule,
             clock,
             on_status=on_status,
             channels=channels,
         )
-    if state.get("warning"):
-        print(f"note: {state['warning']}", file=sys.stderr)
+    for warning in state.get("warnings", ()):
+        print(f"note: {warning}", file=sys.stderr)
     return result
+
+
+def _sim_options(sim: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """Virtual sensor options of device ``index``: the same person, a distinct address."""
+    if index == 0:
+        return dict(sim)
+    return {**sim, "address": f"5A:1E:00:00:{index + 1:02X}:{index:02X}"}
 
 
 def default_out(subject: str, protocol: str) -> Path:

@@ -11,6 +11,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import pandas as pd
 
@@ -163,6 +164,55 @@ def _references() -> str:
     return f"<ol>{items}</ol><p class='small'>{escape(norms.JUDGEMENT.citation)}</p>"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def recording_notes(meta: Mapping[str, Any]) -> str:
+    """The recording's timing notes, setup warnings, packet and gap counts, as escaped HTML.
+
+    From a decoded recording's ``meta["timing_notes"]``, ``meta["setup_warnings"]``,
+    ``meta["packets"]`` and ``meta["clock"]["alignment"]``; empty when it has none of them
+    (an imported EDF or CSV file).
+    """
+    items: list[str] = []
+    for note in meta.get("timing_notes") or ():
+        items.append(f"<li>Timing: {escape(str(note))}</li>")
+    for warning in meta.get("setup_warnings") or ():
+        items.append(f"<li>Setup warning: {escape(str(warning))}</li>")
+    pk = meta.get("packets")
+    if isinstance(pk, Mapping):
+        received, dropped = int(pk.get("received", 0)), int(pk.get("dropped", 0))
+        gaps, dups, bad = int(pk.get("gaps", 0)), int(pk.get("duplicates", 0)), int(pk.get("malformed", 0))
+        line = (
+            f"Packets: {received} received, {dropped} lost in {_plural(gaps, 'gap')}, "
+            f"{dups} duplicates ignored, {bad} malformed"
+        )
+        per = []
+        by_stream = pk.get("by_stream")
+        for name, st in by_stream.items() if isinstance(by_stream, Mapping) else ():
+            if not isinstance(st, Mapping) or not (st.get("gaps") or st.get("dropped")):
+                continue
+            per.append(
+                f"{name}: {_plural(int(st.get('gaps', 0)), 'gap')}, {int(st.get('dropped', 0))} packets, "
+                f"{float(st.get('lost_s', 0.0)):.3f} s lost"
+            )
+        if per:
+            line += f" ({'; '.join(per)})"
+        items.append(f"<li>{escape(line)}</li>")
+    clock = meta.get("clock")
+    alignment = clock.get("alignment") if isinstance(clock, Mapping) else None
+    if isinstance(alignment, Mapping):
+        ref = alignment.get("reference_device", 0)
+        residual = alignment.get("residual_ms")
+        for dev, ms in residual.items() if isinstance(residual, Mapping) else ():
+            text = f"Alignment: device {dev} on the host clock with device {ref}, residual {float(ms):.2f} ms"
+            items.append(f"<li>{escape(text)}</li>")
+    if not items:
+        return ""
+    return f"<h3>Recording</h3><ul class='recording'>{''.join(items)}</ul>"
+
+
 def render_html(
     *,
     text: ReportText,
@@ -171,8 +221,13 @@ def render_html(
     sides: pd.DataFrame,
     reps: pd.DataFrame,
     quality: pd.DataFrame,
+    recording_meta: Mapping[str, Any] | None = None,
 ) -> str:
-    """The report page.  Every string argument is treated as untrusted and escaped."""
+    """The report page.  Every string argument is treated as untrusted and escaped.
+
+    ``recording_meta`` (the decoded recording's metadata) adds its timing notes, setup
+    warnings and packet / gap counts to the signal-quality section.
+    """
     facts = " · ".join(f"{escape(k)}: {escape(v)}" for k, v in text.facts.items())
     method = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in text.method.items())
     notes = "".join(f"<li>{escape(n)}</li>" for n in text.notes) or "<li>none</li>"
@@ -194,7 +249,7 @@ def render_html(
         f"<section><h2>Signal quality</h2>{table_html(quality, text_cols=('channel', 'notes'))}"
         "<p class='small'>SNR: activation RMS over resting RMS in the EMG band, from the envelope; "
         "lost: samples missing (dropped packets); clipped: samples at the channel's extreme values.</p>"
-        "</section>"
+        f"{recording_notes(recording_meta or {})}</section>"
         f"<section><h2>How this was measured</h2><dl>{method}</dl>"
         f"<h3>Thresholds and where they come from</h3>{_thresholds(clinical)}"
         f"<p class='small'>{escape(norms.ORDER_NOTE)} {escape(norms.TEST_TRANSFER_NOTE)}</p>"

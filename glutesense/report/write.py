@@ -128,6 +128,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
             sides=sides_table(clinical),
             reps=reps,
             quality=quality_table(clinical),
+            recording_meta=recording.meta,
         ),
         encoding="utf-8",
     )

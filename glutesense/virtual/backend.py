@@ -30,6 +30,7 @@ from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback,
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from glutesense.profiles import DeviceProfile
 from glutesense.roles import Protocol
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock, MonotonicClock
@@ -147,11 +148,15 @@ class VirtualScannerBackend(BaseBleakScanner):
 
 def _services(sensor: VirtualSensor) -> BleakGATTServiceCollection:
     """The GATT table of a device speaking the sensor's profile (plus annotations and DIS)."""
+    return profile_services(sensor.wire.profile)
+
+
+def profile_services(profile: DeviceProfile) -> BleakGATTServiceCollection:
+    """The GATT table of a device speaking ``profile`` (plus the annotation char and DIS)."""
 
     def mtu() -> int:
         return MTU_BYTES - 3
 
-    profile = sensor.wire.profile
     col = BleakGATTServiceCollection()
     main = BleakGATTService(None, 1, profile.service_uuids[0])
     col.add_service(main)

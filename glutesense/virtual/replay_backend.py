@@ -1,0 +1,486 @@
+"""A Bleak backend that replays stored notifications, with injected faults.
+
+Where :mod:`glutesense.virtual.backend` synthesises a person and a firmware, this backend
+replays packet fixtures: the notifications of a stored session (or any list of
+``(t_s, char, payload)``), re-sent at their original relative receive times, paced by the
+injected clock.  It advertises one device with a given profile (its name and service), and
+between the "firmware" and the radio it injects faults (:class:`ReplayFaults`):
+
+* dropped notifications (by index, or with a probability),
+* bursts: notifications held and handed over many at once, as BlueZ delivers them,
+* duplicated notifications,
+* mid-stream disconnects (the device is out of range for a while, then reconnectable),
+* a device that advertises but never answers a connection request.
+
+Like a real device's clock, the replay keeps running while the link is down or streaming is
+stopped: what was due then is lost.  Every notification that never reached the host is
+logged in :attr:`ReplayDevice.lost` (index, reason), every delivery in
+:attr:`ReplayDevice.delivered`, so a test knows exactly where the gaps must be.
+
+Bleak instantiates backend classes itself, so :func:`make_replay_backends` makes subclasses
+bound to one :class:`ReplayDevice` (no module-level state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bleak.args import SizedBuffer
+from bleak.backends.characteristic import BleakGATTCharacteristic
+from bleak.backends.client import BaseBleakClient, NotifyCallback
+from bleak.backends.descriptor import BleakGATTDescriptor
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bleak.exc import BleakDeviceNotFoundError, BleakError
+
+from glutesense.profiles import DeviceProfile, get_profile
+from glutesense.records import RawPacket
+from glutesense.transport.backends import BackendPair
+from glutesense.transport.clock import Clock
+from glutesense.virtual.backend import FIRMWARE_REVISION_CHAR, MTU_BYTES, profile_services
+
+DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"
+
+
+@dataclass(frozen=True)
+class ReplayNotification:
+    """One stored notification: receive time (s, any origin), notify-char index, payload."""
+
+    t_s: float
+    char: int
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class ReplayFaults:
+    """Faults injected between the replayed "firmware" and the radio.
+
+    Attributes
+    ----------
+    drop_indices : frozenset of int
+        Notification indices that are never delivered.
+    drop_probability : float
+        Probability that any other notification is not delivered (0..1, drawn with ``seed``).
+    duplicate_indices : frozenset of int
+        Notification indices delivered twice.
+    duplicate_probability : float
+        Probability that a delivered notification is delivered twice (0..1).
+    burst_every_s : float
+        When > 0, notifications are held and delivered all at once every ``burst_every_s``
+        replay seconds (with the same host receive time, as BlueZ hands them over).
+    disconnects_at_s : tuple of float
+        Replay times (s since the first notification) at which the device drops the link.
+    down_s : float
+        How long the device stays out of range after each disconnect, s.
+    never_answers : bool
+        The device advertises but never completes a connection.
+    seed : int
+        Seed of the probabilistic faults.
+    """
+
+    drop_indices: frozenset[int] = frozenset()
+    drop_probability: float = 0.0
+    duplicate_indices: frozenset[int] = frozenset()
+    duplicate_probability: float = 0.0
+    burst_every_s: float = 0.0
+    disconnects_at_s: tuple[float, ...] = ()
+    down_s: float = 1.0
+    never_answers: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("drop_probability", "duplicate_probability"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.down_s < 0 or self.burst_every_s < 0:
+            raise ValueError("down_s and burst_every_s must be >= 0")
+
+
+@dataclass(frozen=True)
+class ReplaySpec:
+    """The replayed device: what it advertises, what it sends, and the faults.
+
+    Attributes
+    ----------
+    notifications : tuple of ReplayNotification
+        In the order they are sent (sorted by ``t_s``).
+    profile : str
+        Device profile it speaks (name and service it advertises, GATT table).
+    name : str
+        Advertised name; empty: the profile's first name prefix (or the profile name).
+    address : str
+    rssi_dbm : int
+    faults : ReplayFaults
+    firmware_revision : str
+    """
+
+    notifications: tuple[ReplayNotification, ...]
+    profile: str = "diy-v1"
+    name: str = ""
+    address: str = DEFAULT_REPLAY_ADDRESS
+    rssi_dbm: int = -55
+    faults: ReplayFaults = field(default_factory=ReplayFaults)
+    firmware_revision: str = "replay"
+
+    @property
+    def device_profile(self) -> DeviceProfile:
+        return get_profile(self.profile)
+
+    @property
+    def advertised_name(self) -> str:
+        p = self.device_profile
+        return self.name or (p.name_prefixes[0] if p.name_prefixes else p.name)
+
+    @classmethod
+    def from_packets(cls, packets: Iterable[RawPacket], *, device: int = 0, **kwargs: Any) -> ReplaySpec:
+        """A spec replaying the packets of ``device`` (receive times relative to the first)."""
+        mine = sorted((p for p in packets if p.device == device), key=lambda p: p.t_rx_ns)
+        t0 = mine[0].t_rx_ns if mine else 0
+        notes = tuple(ReplayNotification((p.t_rx_ns - t0) / 1e9, p.char, p.payload) for p in mine)
+        return cls(notifications=notes, **kwargs)
+
+    @classmethod
+    def from_session(cls, path: str, *, device: int = 0, **kwargs: Any) -> ReplaySpec:
+        """A spec replaying one device of a stored session file, with that device's profile."""
+        from glutesense.session import read_session
+
+        data = read_session(path)
+        kwargs.setdefault("profile", str(data.meta["devices"][device]["profile"]))
+        return cls.from_packets(data.packets, device=device, **kwargs)
+
+
+class ReplayDevice:
+    """The device side: advertises, accepts one client, replays notifications with faults.
+
+    Parameters
+    ----------
+    spec : ReplaySpec
+    clock : Clock
+        Paces the replay (use the clock the link stamps with).
+    """
+
+    def __init__(self, spec: ReplaySpec, clock: Clock) -> None:
+        self.spec = spec
+        self.profile = spec.device_profile
+        self.clock = clock
+        self.delivered: list[int] = []
+        """Indices of delivered notifications (a duplicated one appears twice)."""
+        self.lost: list[tuple[int, str]] = []
+        """``(index, reason)`` of every notification that never reached the host."""
+        self.n_disconnects = 0
+        self.done = asyncio.Event()
+        self._on_link_lost: Callable[[], None] | None = None
+        self._notify: dict[int, NotifyCallback] = {}
+        self._sending = False
+        self._task: asyncio.Task[None] | None = None
+        self._held: list[tuple[int, int]] = []  # (index, copies)
+        self._down_until_ns: int | None = None
+
+    # --------------------------------------------------------------- state
+    @property
+    def connected(self) -> bool:
+        return self._on_link_lost is not None
+
+    @property
+    def reachable(self) -> bool:
+        return self._down_until_ns is None or self.clock.now_ns() >= self._down_until_ns
+
+    @property
+    def lost_indices(self) -> list[int]:
+        return sorted(i for i, _ in self.lost)
+
+    def attach(self, on_link_lost: Callable[[], None]) -> None:
+        if self.connected:
+            raise ConnectionError(f"{self.spec.advertised_name} is already connected to another client")
+        if not self.reachable:
+            raise ConnectionError(f"{self.spec.advertised_name} is out of range")
+        self._on_link_lost = on_link_lost
+
+    def detach(self) -> None:
+        self._on_link_lost = None
+        self._notify = {}
+        self._sending = False
+        self._lose_held("disconnected")
+
+    def set_notify(self, char: int, callback: NotifyCallback | None) -> None:
+        if callback is None:
+            self._notify.pop(char, None)
+        else:
+            self._notify[char] = callback
+        if not self.profile.start_commands and self._notify:  # streams once subscribed
+            self._start()
+
+    def handle_command(self, data: bytes) -> None:
+        if data in self.profile.start_commands:
+            self._start()
+        elif data in self.profile.stop_commands:
+            self._sending = False
+        # other commands (markers, settings) are accepted and ignored: the fixture holds the replies
+
+    def _start(self) -> None:
+        self._sending = True
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._replay(), name="replay device")
+
+    async def stop(self) -> None:
+        """Cancel the replay task (end of test)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # -------------------------------------------------------------- replay
+    async def _replay(self) -> None:
+        notes = self.spec.notifications
+        faults = self.spec.faults
+        rng = random.Random(faults.seed)
+        t0_ns = self.clock.now_ns()
+        first_s = notes[0].t_s if notes else 0.0
+        drops = list(faults.disconnects_at_s)
+        drops.sort()
+        next_burst_s = faults.burst_every_s
+        try:
+            for i, n in enumerate(notes):
+                rel_s = n.t_s - first_s
+                due_ns = t0_ns + round(rel_s * 1e9)
+                while drops and drops[0] <= rel_s:  # link drops due before this notification
+                    d = drops.pop(0)
+                    await self._sleep_until(t0_ns + round(d * 1e9))
+                    self._drop_link()
+                while faults.burst_every_s > 0 and next_burst_s <= rel_s:
+                    await self._sleep_until(t0_ns + round(next_burst_s * 1e9))
+                    self._flush()
+                    next_burst_s += faults.burst_every_s
+                await self._sleep_until(due_ns)
+                dropped = rng.random() < faults.drop_probability or i in faults.drop_indices
+                doubled = rng.random() < faults.duplicate_probability or i in faults.duplicate_indices
+                if dropped:
+                    self.lost.append((i, "dropped"))
+                elif not (self.connected and self._sending and n.char in self._notify):
+                    self.lost.append((i, "not connected" if not self.connected else "not streaming"))
+                elif faults.burst_every_s > 0:
+                    self._held.append((i, 2 if doubled else 1))
+                else:
+                    self._deliver(i, 2 if doubled else 1)
+            self._flush()
+        finally:
+            self.done.set()
+
+    async def _sleep_until(self, t_ns: int) -> None:
+        wait_ns = t_ns - self.clock.now_ns()
+        if wait_ns > 0:
+            await self.clock.sleep(wait_ns / 1e9)
+
+    def _deliver(self, i: int, copies: int) -> None:
+        n = self.spec.notifications[i]
+        callback = self._notify.get(n.char)
+        if callback is None or not self.connected:
+            self.lost.append((i, "not connected"))
+            return
+        for _ in range(copies):
+            self.delivered.append(i)
+            callback(bytearray(n.payload))
+
+    def _flush(self) -> None:
+        held, self._held = self._held, []
+        for i, copies in held:
+            self._deliver(i, copies)
+
+    def _lose_held(self, reason: str) -> None:
+        held, self._held = self._held, []
+        self.lost.extend((i, reason) for i, _ in held)
+
+    def _drop_link(self) -> None:
+        self._down_until_ns = self.clock.now_ns() + round(self.spec.faults.down_s * 1e9)
+        callback = self._on_link_lost
+        if callback is None:
+            return
+        self.n_disconnects += 1
+        self.detach()
+        callback()
+
+
+def _advertisement(device: ReplayDevice) -> AdvertisementData:
+    return AdvertisementData(
+        local_name=device.spec.advertised_name,
+        manufacturer_data={},
+        service_data={},
+        service_uuids=list(device.profile.service_uuids),
+        tx_power=None,
+        rssi=device.spec.rssi_dbm,
+        platform_data=("glutesense-replay",),
+    )
+
+
+class ReplayScannerBackend(BaseBleakScanner):
+    """Scanner backend advertising the replay device (when not connected and in range)."""
+
+    device: ClassVar[ReplayDevice]
+    adv_interval_s: ClassVar[float] = 0.05
+
+    def __init__(
+        self,
+        detection_callback: AdvertisementDataCallback | None,
+        service_uuids: list[str] | None,
+        scanning_mode: str = "active",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(detection_callback, service_uuids)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.seen_devices = {}
+        self._advertise()
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.adv_interval_s)
+            self._advertise()
+
+    def _advertise(self) -> None:
+        dev = self.device
+        if dev.connected or not dev.reachable:
+            return
+        adv = _advertisement(dev)
+        if not self.is_allowed_uuid(adv.service_uuids):
+            return
+        address = dev.spec.address
+        found = self.create_or_update_device(address, address, dev.spec.advertised_name, dev, adv)
+        self.call_detection_callbacks(found, adv)
+
+
+class ReplayClientBackend(BaseBleakClient):
+    """Client backend relaying GATT operations to a :class:`ReplayDevice`."""
+
+    device: ClassVar[ReplayDevice]
+
+    def __init__(
+        self,
+        address_or_ble_device: BLEDevice | str,
+        *,
+        disconnected_callback: Callable[[], None] | None = None,
+        timeout: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout)
+        self._attached = False
+
+    @property
+    def name(self) -> str:
+        return self.device.spec.advertised_name
+
+    @property
+    def mtu_size(self) -> int:
+        return MTU_BYTES
+
+    @property
+    def is_connected(self) -> bool:
+        return self._attached
+
+    def _check(self) -> ReplayDevice:
+        if not self._attached:
+            raise BleakError("Not connected")
+        return self.device
+
+    async def connect(self, pair: bool, **kwargs: Any) -> None:
+        dev = self.device
+        if dev.spec.address.upper() != self.address.upper():
+            raise BleakDeviceNotFoundError(self.address, f"Device with address {self.address} was not found.")
+        if dev.spec.faults.never_answers:
+            async with asyncio.timeout(self._timeout):  # bleak backends honour their timeout
+                await asyncio.Event().wait()  # the connection request is never answered
+        await dev.clock.sleep(0.05)
+        try:
+            dev.attach(self._link_lost)
+        except ConnectionError as e:
+            raise BleakError(str(e)) from None
+        self.services = profile_services(dev.profile)
+        self._attached = True
+
+    def _link_lost(self) -> None:
+        self._attached = False
+        if self._disconnected_callback is not None:
+            self._disconnected_callback()
+
+    async def disconnect(self) -> None:
+        if self._attached:
+            self._attached = False
+            self.device.detach()
+
+    async def pair(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    async def unpair(self) -> None:
+        return None
+
+    async def read_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
+        dev = self._check()
+        if characteristic.uuid == FIRMWARE_REVISION_CHAR:
+            return bytearray(dev.spec.firmware_revision.encode("utf-8"))
+        raise BleakError(f"characteristic {characteristic.uuid} is not readable")
+
+    async def read_gatt_descriptor(
+        self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
+    ) -> bytearray:
+        self._check()
+        return bytearray(b"\x00\x00")
+
+    async def write_gatt_char(
+        self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
+    ) -> None:
+        dev = self._check()
+        if "write" not in characteristic.properties:
+            raise BleakError(f"characteristic {characteristic.uuid} is not writable")
+        dev.handle_command(bytes(data))
+
+    async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: SizedBuffer) -> None:
+        self._check()
+
+    async def start_notify(
+        self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
+    ) -> None:
+        dev = self._check()
+        chars = dev.profile.notify_chars
+        if characteristic.uuid not in chars:
+            raise BleakError(f"characteristic {characteristic.uuid} does not notify")
+        dev.set_notify(chars.index(characteristic.uuid), callback)
+
+    async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
+        dev = self._check()
+        chars = dev.profile.notify_chars
+        if characteristic.uuid in chars:
+            dev.set_notify(chars.index(characteristic.uuid), None)
+
+
+def make_replay_backends(spec: ReplaySpec, *, clock: Clock) -> BackendPair:
+    """Scanner and client backend classes bound to a new :class:`ReplayDevice` of ``spec``.
+
+    The device is ``BackendPair.context`` (its ``lost``, ``delivered`` and ``done``).
+    """
+    device = ReplayDevice(spec, clock)
+
+    class Scanner(ReplayScannerBackend):
+        pass
+
+    class Client(ReplayClientBackend):
+        pass
+
+    Scanner.device = device
+    Client.device = device
+    return BackendPair(scanner=Scanner, client=Client, name="replay", context=device)

@@ -3,14 +3,16 @@
 The pipeline reads like a methods section: condition each EMG channel for its
 sample rate -> resting baseline (``rest`` event, else the quietest second) ->
 onset detector (from the registry) -> tilt from the accelerometer -> the
-protocol's rep windows -> per rep and side: sustained glute and hamstring
-onsets, lag, order, squeeze latency and false starts -> per-side summaries.
+protocol's rep windows -> the detector's sensitive second pass inside rep windows
+where the first pass found no (or only a weak, fragmented) onset -> per rep and
+side: sustained glute and hamstring onsets, lag, order, squeeze latency and false
+starts -> per-side summaries.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -156,7 +158,7 @@ class AnalysisResult:
 
 def _analyze_channel(
     recording: Recording, role: Role, detector_name: str, settings: AnalysisSettings, notes: list[str]
-) -> ChannelResult:
+) -> tuple[ChannelResult, DetectionInput]:
     x, fs_hz, t0_s = recording.signal(role)
     cond = condition_emg(x, fs_hz, settings=settings.condition, label=role.value)
     notes.extend(cond.notes)
@@ -171,9 +173,10 @@ def _analyze_channel(
     base = baseline_of(env, fs_hz, rest[0], rest[1], t0_s=t0_s, source="rest")
     if base is None:
         raise ValueError(f"{role.value}: resting window {rest[0]:.2f}-{rest[1]:.2f} s holds too few samples")
-    bursts = make_detector(detector_name).detect(DetectionInput(cond.signal_uv, fs_hz, t0_s, rest))
+    data = DetectionInput(cond.signal_uv, fs_hz, t0_s, rest)
+    bursts = make_detector(detector_name).detect(data)
     step = max(round(fs_hz / settings.trace_hz), 1)
-    return ChannelResult(
+    result = ChannelResult(
         role=role,
         fs_hz=fs_hz,
         band_hz=cond.band_hz,
@@ -185,6 +188,75 @@ def _analyze_channel(
         trace_hz=fs_hz / step,
         trace_uv=env[::step].copy(),
     )
+    return result, data
+
+
+NO_ACTIVATION = "no activation above the resting level"
+ONLY_SHORT = "only short bursts (no sustained contraction)"
+
+
+def _overlap(a: Burst, b: Burst) -> bool:
+    return a.onset_s < b.offset_s and b.onset_s < a.offset_s
+
+
+def _second_pass(
+    channel: ChannelResult,
+    data: DetectionInput,
+    windows: tuple[RepWindow, ...],
+    detector_name: str,
+    cfg: MetricSettings,
+    *,
+    refine: bool,
+) -> ChannelResult:
+    """Bursts of the detector's sensitive pass (``detect_in``) inside rep windows.
+
+    Windows where the first pass found no sustained burst (and that are not inside an ongoing one)
+    get the sustained bursts of the sensitive pass that overlap no known burst.  With ``refine``
+    (protocols that do not count false starts, i.e. the bridge), a window whose first sustained burst
+    is weak (confidence below ``refine_below_confidence``) and starts more than ``refine_margin_s``
+    after the alarm of a sustained burst of the sensitive pass (a weak contraction the first pass saw
+    only in fragments, or only late) gets that burst instead of the fragments.  The rest, and short
+    bursts where false starts are counted, are left as the first pass found them.
+    """
+    detect_in = getattr(make_detector(detector_name), "detect_in", None)
+    if detect_in is None:
+        return channel
+    mine = [w for w in windows if w.side is channel.role.side]
+    picks = [pick_sustained(channel.bursts, w, cfg) for w in mine]
+    empty = [
+        (w.start_s, w.stop_s)
+        for w, p in zip(mine, picks, strict=True)
+        if p.reason in (NO_ACTIVATION, ONLY_SHORT)
+    ]
+    late = [
+        (w, p.burst)
+        for w, p in zip(mine, picks, strict=True)
+        if refine and p.burst is not None and p.burst.confidence < cfg.refine_below_confidence
+    ]
+    search = empty + [(w.start_s, w.stop_s) for w, _ in late]
+    if not search:
+        return channel
+    found = [b for b in detect_in(data, search) if b.duration_s >= cfg.sustained_s]
+    bursts = list(channel.bursts)
+    for lo, hi in empty:
+        bursts += [
+            b
+            for b in found
+            if lo <= b.alarm_s < hi and not any(_overlap(b, o) for o in bursts)
+        ]
+    for w, pick in late:
+        early = [
+            b
+            for b in found
+            if w.start_s <= b.onset_s < pick.onset_s < b.offset_s
+            and b.alarm_s < pick.onset_s - cfg.refine_margin_s
+        ]
+        if early:
+            b = early[0]
+            bursts = [o for o in bursts if not (w.start_s <= o.onset_s < b.offset_s)] + [b]
+    if bursts == list(channel.bursts):
+        return channel
+    return replace(channel, bursts=tuple(sorted(bursts, key=lambda b: b.onset_s)))
 
 
 def _tilt(recording: Recording) -> Tilt | None:
@@ -303,10 +375,8 @@ def analyze(
             f"channel (roles present: {', '.join(r.value for r in recording.roles)})"
         )
     notes: list[str] = []
-    channels = tuple(
-        _analyze_channel(recording, r, detector, cfg, notes) for r in EMG_ROLES if recording.has(r)
-    )
-    by_role = {c.role: c for c in channels}
+    first = [_analyze_channel(recording, r, detector, cfg, notes) for r in EMG_ROLES if recording.has(r)]
+    channels = tuple(c for c, _ in first)
     tilt = _tilt(recording)
     seg = SEGMENTERS[proto](
         SegmentInput(
@@ -320,6 +390,9 @@ def analyze(
         pre_cue_s=cfg.pre_cue_s,
     )
     notes.extend(seg.notes)
+    refine = proto is Protocol.BRIDGE
+    channels = tuple(_second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine) for c, d in first)
+    by_role = {c.role: c for c in channels}
     reps = tuple(
         _rep_result(
             w,

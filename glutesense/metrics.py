@@ -40,11 +40,18 @@ class MetricSettings:
         bursts after the cue and before it are false starts (single-leg stand).
     hold_delay_s : float
         The hold (for amplitudes) starts this long after the later onset.
+    refine_margin_s : float
+        Bridge: a sustained burst of the detector's sensitive pass that starts more than this before
+        the first pass's onset replaces the first pass's fragments (``analysis._second_pass``) ...
+    refine_below_confidence : float
+        ... if the first pass's burst is weak (its confidence below this; high-SNR onsets are kept).
     """
 
     simultaneous_ms: float = 15.0
     sustained_s: float = 0.5
     hold_delay_s: float = 0.3
+    refine_margin_s: float = 0.3
+    refine_below_confidence: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -101,10 +101,12 @@ def _advertisement(sensor: VirtualSensor) -> AdvertisementData:
     )
 
 
-class VirtualScannerBackend(BaseBleakScanner):
-    """Scanner backend advertising the world's sensors (those not connected and in range)."""
+class AdvertisingScanner(BaseBleakScanner):
+    """Scanner backend that re-advertises simulated devices periodically.
 
-    world: ClassVar[VirtualWorld]
+    Subclasses say what is advertised now (:meth:`_advertised`) and how often
+    (:meth:`_interval_s`); starting, stopping and filtering are shared.
+    """
 
     def __init__(
         self,
@@ -115,6 +117,13 @@ class VirtualScannerBackend(BaseBleakScanner):
     ) -> None:
         super().__init__(detection_callback, service_uuids)
         self._task: asyncio.Task[None] | None = None
+
+    def _interval_s(self) -> float:
+        raise NotImplementedError
+
+    def _advertised(self) -> list[tuple[str, str, Any, AdvertisementData]]:
+        """``(address, name, details, advertisement)`` of each device advertising now."""
+        raise NotImplementedError
 
     async def start(self) -> None:
         self.seen_devices = {}
@@ -130,20 +139,31 @@ class VirtualScannerBackend(BaseBleakScanner):
 
     async def _loop(self) -> None:
         while True:
-            await asyncio.sleep(self.world.adv_interval_s)
+            await asyncio.sleep(self._interval_s())
             self._advertise()
 
     def _advertise(self) -> None:
-        for sensor in self.world.sensors:
-            if sensor.connected or not sensor.reachable:
-                continue
-            adv = _advertisement(sensor)
+        for address, name, details, adv in self._advertised():
             if not self.is_allowed_uuid(adv.service_uuids):
                 continue
-            address = sensor.spec.address
-            name = sensor.spec.advertised_name
-            device = self.create_or_update_device(address, address, name, sensor, adv)
+            device = self.create_or_update_device(address, address, name, details, adv)
             self.call_detection_callbacks(device, adv)
+
+
+class VirtualScannerBackend(AdvertisingScanner):
+    """Scanner backend advertising the world's sensors (those not connected and in range)."""
+
+    world: ClassVar[VirtualWorld]
+
+    def _interval_s(self) -> float:
+        return self.world.adv_interval_s
+
+    def _advertised(self) -> list[tuple[str, str, Any, AdvertisementData]]:
+        return [
+            (sensor.spec.address, sensor.spec.advertised_name, sensor, _advertisement(sensor))
+            for sensor in self.world.sensors
+            if not sensor.connected and sensor.reachable
+        ]
 
 
 def _services(sensor: VirtualSensor) -> BleakGATTServiceCollection:

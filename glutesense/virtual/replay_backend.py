@@ -35,14 +35,14 @@ from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
-from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
+from bleak.backends.scanner import AdvertisementData
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from glutesense.profiles import DeviceProfile, get_profile
 from glutesense.records import RawPacket
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock
-from glutesense.virtual.backend import FIRMWARE_REVISION_CHAR, MTU_BYTES, profile_services
+from glutesense.virtual.backend import FIRMWARE_REVISION_CHAR, MTU_BYTES, AdvertisingScanner, profile_services
 
 DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"
 
@@ -318,49 +318,20 @@ def _advertisement(device: ReplayDevice) -> AdvertisementData:
     )
 
 
-class ReplayScannerBackend(BaseBleakScanner):
+class ReplayScannerBackend(AdvertisingScanner):
     """Scanner backend advertising the replay device (when not connected and in range)."""
 
     device: ClassVar[ReplayDevice]
     adv_interval_s: ClassVar[float] = 0.05
 
-    def __init__(
-        self,
-        detection_callback: AdvertisementDataCallback | None,
-        service_uuids: list[str] | None,
-        scanning_mode: str = "active",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(detection_callback, service_uuids)
-        self._task: asyncio.Task[None] | None = None
+    def _interval_s(self) -> float:
+        return self.adv_interval_s
 
-    async def start(self) -> None:
-        self.seen_devices = {}
-        self._advertise()
-        self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.adv_interval_s)
-            self._advertise()
-
-    def _advertise(self) -> None:
+    def _advertised(self) -> list[tuple[str, str, Any, AdvertisementData]]:
         dev = self.device
         if dev.connected or not dev.reachable:
-            return
-        adv = _advertisement(dev)
-        if not self.is_allowed_uuid(adv.service_uuids):
-            return
-        address = dev.spec.address
-        found = self.create_or_update_device(address, address, dev.spec.advertised_name, dev, adv)
-        self.call_detection_callbacks(found, adv)
+            return []
+        return [(dev.spec.address, dev.spec.advertised_name, dev, _advertisement(dev))]
 
 
 class ReplayClientBackend(BaseBleakClient):

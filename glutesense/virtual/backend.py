@@ -203,10 +203,16 @@ def profile_services(profile: DeviceProfile) -> BleakGATTServiceCollection:
     return col
 
 
-class VirtualClientBackend(BaseBleakClient):
-    """Client backend relaying GATT operations to a :class:`VirtualSensor`."""
+class SimulatedClientBackend(BaseBleakClient):
+    """Client backend relaying GATT operations to a simulated device.
 
-    world: ClassVar[VirtualWorld]
+    Shared by the virtual sensor and the fixture replay.  Subclasses say how the
+    device is found (:meth:`_find`), which clock paces it (:meth:`_clock`), its
+    GATT table and notify characteristics, extra readable characteristics and how
+    commands reach it.  The device provides ``attach(on_link_lost)``, ``detach()``,
+    ``set_notify(char_index, callback)`` and ``spec.faults.never_answers`` /
+    ``spec.firmware_revision``.
+    """
 
     def __init__(
         self,
@@ -217,12 +223,36 @@ class VirtualClientBackend(BaseBleakClient):
         **kwargs: Any,
     ) -> None:
         super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout)
-        self._sensor: VirtualSensor | None = None
+        self._device: Any = None
+
+    # -- what subclasses provide ---------------------------------------------
+
+    def _find(self) -> Any:
+        """The device at ``self.address``, or None."""
+        raise NotImplementedError
+
+    def _clock(self) -> Clock:
+        raise NotImplementedError
+
+    def _services_of(self, device: Any) -> BleakGATTServiceCollection:
+        raise NotImplementedError
+
+    def _notify_chars(self, device: Any) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _read_extra(self, device: Any, uuid: str) -> bytes | None:
+        """Bytes of a readable characteristic beyond the firmware revision, or None."""
+        return None
+
+    def _command(self, device: Any, uuid: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    # -- the BaseBleakClient contract ----------------------------------------
 
     @property
     def name(self) -> str:
-        sensor = self.world.find(self.address)
-        return sensor.spec.advertised_name if sensor is not None else self.address
+        device = self._find()
+        return device.spec.advertised_name if device is not None else self.address
 
     @property
     def mtu_size(self) -> int:
@@ -230,37 +260,37 @@ class VirtualClientBackend(BaseBleakClient):
 
     @property
     def is_connected(self) -> bool:
-        return self._sensor is not None
+        return self._device is not None
 
-    def _connected_sensor(self) -> VirtualSensor:
-        if self._sensor is None:
+    def _connected(self) -> Any:
+        if self._device is None:
             raise BleakError("Not connected")
-        return self._sensor
+        return self._device
 
     async def connect(self, pair: bool, **kwargs: Any) -> None:
-        sensor = self.world.find(self.address)
-        if sensor is None:
+        device = self._find()
+        if device is None:
             raise BleakDeviceNotFoundError(self.address, f"Device with address {self.address} was not found.")
-        if sensor.spec.faults.never_answers:
+        if device.spec.faults.never_answers:
             async with asyncio.timeout(self._timeout):  # bleak backends honour their timeout
                 await asyncio.Event().wait()  # the connection request is never answered
-        await self.world.clock.sleep(0.05)  # connection set-up takes a few connection intervals
+        await self._clock().sleep(0.05)  # connection set-up takes a few connection intervals
         try:
-            sensor.attach(self._link_lost)
+            device.attach(self._link_lost)
         except ConnectionError as e:
             raise BleakError(str(e)) from None
-        self.services = _services(sensor)
-        self._sensor = sensor
+        self.services = self._services_of(device)
+        self._device = device
 
     def _link_lost(self) -> None:
-        self._sensor = None
+        self._device = None
         if self._disconnected_callback is not None:
             self._disconnected_callback()
 
     async def disconnect(self) -> None:
-        sensor, self._sensor = self._sensor, None
-        if sensor is not None:
-            sensor.detach()
+        device, self._device = self._device, None
+        if device is not None:
+            device.detach()
 
     async def pair(self, *args: Any, **kwargs: Any) -> None:
         return None
@@ -271,44 +301,71 @@ class VirtualClientBackend(BaseBleakClient):
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
-        sensor = self._connected_sensor()
-        if characteristic.uuid == SIM_ANNOTATION_CHAR:
-            return bytearray(json.dumps(sensor.annotations(), allow_nan=False).encode("utf-8"))
+        device = self._connected()
         if characteristic.uuid == FIRMWARE_REVISION_CHAR:
-            return bytearray(sensor.spec.firmware_revision.encode("utf-8"))
+            return bytearray(device.spec.firmware_revision.encode("utf-8"))
+        extra = self._read_extra(device, characteristic.uuid)
+        if extra is not None:
+            return bytearray(extra)
         raise BleakError(f"characteristic {characteristic.uuid} is not readable")
 
     async def read_gatt_descriptor(
         self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
-        self._connected_sensor()
+        self._connected()
         return bytearray(b"\x00\x00")
 
     async def write_gatt_char(
         self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
     ) -> None:
-        sensor = self._connected_sensor()
+        device = self._connected()
         if "write" not in characteristic.properties:
             raise BleakError(f"characteristic {characteristic.uuid} is not writable")
-        sensor.handle_command(characteristic.uuid, bytes(data))
+        self._command(device, characteristic.uuid, bytes(data))
 
     async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: SizedBuffer) -> None:
-        self._connected_sensor()
+        self._connected()
 
     async def start_notify(
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
     ) -> None:
-        sensor = self._connected_sensor()
-        chars = sensor.wire.profile.notify_chars
+        device = self._connected()
+        chars = self._notify_chars(device)
         if characteristic.uuid not in chars:
             raise BleakError(f"characteristic {characteristic.uuid} does not notify")
-        sensor.set_notify(chars.index(characteristic.uuid), callback)
+        device.set_notify(chars.index(characteristic.uuid), callback)
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        sensor = self._connected_sensor()
-        chars = sensor.wire.profile.notify_chars
+        device = self._connected()
+        chars = self._notify_chars(device)
         if characteristic.uuid in chars:
-            sensor.set_notify(chars.index(characteristic.uuid), None)
+            device.set_notify(chars.index(characteristic.uuid), None)
+
+
+class VirtualClientBackend(SimulatedClientBackend):
+    """Client backend relaying GATT operations to a :class:`VirtualSensor`."""
+
+    world: ClassVar[VirtualWorld]
+
+    def _find(self) -> VirtualSensor | None:
+        return self.world.find(self.address)
+
+    def _clock(self) -> Clock:
+        return self.world.clock
+
+    def _services_of(self, device: VirtualSensor) -> BleakGATTServiceCollection:
+        return _services(device)
+
+    def _notify_chars(self, device: VirtualSensor) -> tuple[str, ...]:
+        return device.wire.profile.notify_chars
+
+    def _read_extra(self, device: VirtualSensor, uuid: str) -> bytes | None:
+        if uuid == SIM_ANNOTATION_CHAR:
+            return json.dumps(device.annotations(), allow_nan=False).encode("utf-8")
+        return None
+
+    def _command(self, device: VirtualSensor, uuid: str, data: bytes) -> None:
+        device.handle_command(uuid, data)
 
 
 def make_backends(world: VirtualWorld) -> BackendPair:

@@ -30,19 +30,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from bleak.args import SizedBuffer
-from bleak.backends.characteristic import BleakGATTCharacteristic
-from bleak.backends.client import BaseBleakClient, NotifyCallback
-from bleak.backends.descriptor import BleakGATTDescriptor
-from bleak.backends.device import BLEDevice
+from bleak.backends.client import NotifyCallback
 from bleak.backends.scanner import AdvertisementData
-from bleak.exc import BleakDeviceNotFoundError, BleakError
+from bleak.backends.service import BleakGATTServiceCollection
 
 from glutesense.profiles import DeviceProfile, get_profile
 from glutesense.records import RawPacket
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock
-from glutesense.virtual.backend import FIRMWARE_REVISION_CHAR, MTU_BYTES, AdvertisingScanner, profile_services
+from glutesense.virtual.backend import AdvertisingScanner, SimulatedClientBackend, profile_services
 
 DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"
 
@@ -334,109 +330,30 @@ class ReplayScannerBackend(AdvertisingScanner):
         return [(dev.spec.address, dev.spec.advertised_name, dev, _advertisement(dev))]
 
 
-class ReplayClientBackend(BaseBleakClient):
+class ReplayClientBackend(SimulatedClientBackend):
     """Client backend relaying GATT operations to a :class:`ReplayDevice`."""
 
     device: ClassVar[ReplayDevice]
-
-    def __init__(
-        self,
-        address_or_ble_device: BLEDevice | str,
-        *,
-        disconnected_callback: Callable[[], None] | None = None,
-        timeout: float = 10.0,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(address_or_ble_device, disconnected_callback=disconnected_callback, timeout=timeout)
-        self._attached = False
 
     @property
     def name(self) -> str:
         return self.device.spec.advertised_name
 
-    @property
-    def mtu_size(self) -> int:
-        return MTU_BYTES
-
-    @property
-    def is_connected(self) -> bool:
-        return self._attached
-
-    def _check(self) -> ReplayDevice:
-        if not self._attached:
-            raise BleakError("Not connected")
-        return self.device
-
-    async def connect(self, pair: bool, **kwargs: Any) -> None:
+    def _find(self) -> ReplayDevice | None:
         dev = self.device
-        if dev.spec.address.upper() != self.address.upper():
-            raise BleakDeviceNotFoundError(self.address, f"Device with address {self.address} was not found.")
-        if dev.spec.faults.never_answers:
-            async with asyncio.timeout(self._timeout):  # bleak backends honour their timeout
-                await asyncio.Event().wait()  # the connection request is never answered
-        await dev.clock.sleep(0.05)
-        try:
-            dev.attach(self._link_lost)
-        except ConnectionError as e:
-            raise BleakError(str(e)) from None
-        self.services = profile_services(dev.profile)
-        self._attached = True
+        return dev if dev.spec.address.upper() == self.address.upper() else None
 
-    def _link_lost(self) -> None:
-        self._attached = False
-        if self._disconnected_callback is not None:
-            self._disconnected_callback()
+    def _clock(self) -> Clock:
+        return self.device.clock
 
-    async def disconnect(self) -> None:
-        if self._attached:
-            self._attached = False
-            self.device.detach()
+    def _services_of(self, device: ReplayDevice) -> BleakGATTServiceCollection:
+        return profile_services(device.profile)
 
-    async def pair(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    def _notify_chars(self, device: ReplayDevice) -> tuple[str, ...]:
+        return device.profile.notify_chars
 
-    async def unpair(self) -> None:
-        return None
-
-    async def read_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
-    ) -> bytearray:
-        dev = self._check()
-        if characteristic.uuid == FIRMWARE_REVISION_CHAR:
-            return bytearray(dev.spec.firmware_revision.encode("utf-8"))
-        raise BleakError(f"characteristic {characteristic.uuid} is not readable")
-
-    async def read_gatt_descriptor(
-        self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
-    ) -> bytearray:
-        self._check()
-        return bytearray(b"\x00\x00")
-
-    async def write_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
-    ) -> None:
-        dev = self._check()
-        if "write" not in characteristic.properties:
-            raise BleakError(f"characteristic {characteristic.uuid} is not writable")
-        dev.handle_command(bytes(data))
-
-    async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: SizedBuffer) -> None:
-        self._check()
-
-    async def start_notify(
-        self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
-    ) -> None:
-        dev = self._check()
-        chars = dev.profile.notify_chars
-        if characteristic.uuid not in chars:
-            raise BleakError(f"characteristic {characteristic.uuid} does not notify")
-        dev.set_notify(chars.index(characteristic.uuid), callback)
-
-    async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
-        dev = self._check()
-        chars = dev.profile.notify_chars
-        if characteristic.uuid in chars:
-            dev.set_notify(chars.index(characteristic.uuid), None)
+    def _command(self, device: ReplayDevice, uuid: str, data: bytes) -> None:
+        device.handle_command(data)
 
 
 def make_replay_backends(spec: ReplaySpec, *, clock: Clock) -> BackendPair:

@@ -1,12 +1,16 @@
 """``analyze``: a Recording and a protocol in, an AnalysisResult out (pure; no I/O).
 
-The pipeline reads like a methods section: condition each EMG channel for its
-sample rate -> resting baseline (``rest`` event, else the quietest second) ->
-onset detector (from the registry) -> tilt from the accelerometer -> the
-protocol's rep windows -> the detector's sensitive second pass inside rep windows
-where the first pass found no (or only a weak, fragmented) onset -> per rep and
-side: sustained glute and hamstring onsets, lag, order, squeeze latency and false
-starts -> per-side summaries.
+The pipeline reads like a methods section: check each raw EMG channel for clipping,
+flat lines and lost samples (flat lines that cannot be quantised rest become lost
+samples) -> condition it for its sample rate -> resting baseline (``rest`` event,
+else the quietest second) -> onset detector (from the registry) -> tilt from the
+accelerometer, angular rate from the gyroscope (movement onsets come from the
+gyroscope when there is one) -> the protocol's rep windows -> the detector's
+sensitive second pass inside rep windows where the first pass found no (or only a
+weak, fragmented) onset -> channel quality scores -> per rep and side: sustained
+glute and hamstring onsets, lag, order, squeeze latency and false starts ->
+per-side summaries.  A burst's confidence in ``onsets.csv`` is the detector's,
+times its channel's quality score, times the undamaged share of its onset window.
 """
 
 from __future__ import annotations
@@ -30,10 +34,19 @@ from glutesense.metrics import (
 )
 from glutesense.protocols import SEGMENTERS, RepWindow, SegmentInput
 from glutesense.records import Recording
-from glutesense.roles import ACC_ROLES, EMG_ROLES, Muscle, Protocol, Role, Side
+from glutesense.roles import ACC_ROLES, EMG_ROLES, GYR_ROLES, Muscle, Protocol, Role, Side
 from glutesense.signal.condition import ConditionSettings, condition_emg
 from glutesense.signal.envelope import Baseline, baseline_of, quietest_window, rest_window, rms_envelope
-from glutesense.signal.movement import Tilt, tilt_from_acc
+from glutesense.signal.movement import AngularRate, Tilt, tilt_from_acc
+from glutesense.signal.quality import (
+    SignalQuality,
+    active_level_uv,
+    assess_channel,
+    onset_damage,
+    quality_score,
+    snr_db,
+    stalled_runs,
+)
 from glutesense.signal.units import index_at, n_samples
 
 FloatArray = npt.NDArray[np.float64]
@@ -50,7 +63,9 @@ class AnalysisSettings:
     pre_cue_s : float
         A rep window opens this long before its cue (anticipatory activity).
     quiet_window_s : float
-        Baseline window length when there is no ``rest`` event.
+        Baseline window length when there is no ``rest`` event.  2 s: the quietest of many 1 s windows
+        underestimates the resting level (on motor-unit recordings without events, 3 false bursts per
+        minute of rest against none with a 2 s window, ``benchmarks/outside_csv.py``).
     trace_window_s, trace_hz : float
         RMS window and output rate of the envelopes kept for figures and hold amplitudes.
     """
@@ -58,7 +73,7 @@ class AnalysisSettings:
     condition: ConditionSettings = field(default_factory=ConditionSettings)
     metrics: MetricSettings = field(default_factory=MetricSettings)
     pre_cue_s: float = 0.25
-    quiet_window_s: float = 1.0
+    quiet_window_s: float = 2.0
     trace_window_s: float = 0.1
     trace_hz: float = 100.0
 
@@ -80,6 +95,12 @@ class ChannelResult:
     trace_t0_s, trace_hz : float
     trace_uv : ndarray, shape (n,)
         RMS envelope, µV, at ``trace_hz`` (for figures and hold amplitudes).
+    quality : SignalQuality or None
+        Clipping, flat lines and lost samples of the raw channel (:mod:`glutesense.signal.quality`).
+    snr_db : float or None
+        Activation over rest (sustained bursts' median envelope vs the baseline), None without one.
+    quality_score : float or None
+        :func:`glutesense.signal.quality.quality_score` of the channel, 0..1.
     """
 
     role: Role
@@ -92,6 +113,9 @@ class ChannelResult:
     trace_t0_s: float
     trace_hz: float
     trace_uv: FloatArray
+    quality: SignalQuality | None = None
+    snr_db: float | None = None
+    quality_score: float | None = None
 
     def mean_uv(self, start_s: float, stop_s: float) -> float | None:
         """Mean of the trace over ``[start_s, stop_s)``, None if empty."""
@@ -104,12 +128,22 @@ class ChannelResult:
 
 @dataclass(frozen=True)
 class BurstRow:
-    """One row of ``onsets.csv``: a burst with its side, muscle and rep (None outside reps)."""
+    """One row of ``onsets.csv``: a burst with its side, muscle and rep (None outside reps).
+
+    ``burst`` is the detector's own; ``quality`` (0..1) is the channel's quality score times the
+    undamaged share of the onset window (:func:`_row_quality`), and ``confidence`` the two combined.
+    """
 
     side: Side
     muscle: Muscle
     rep: int | None
     burst: Burst
+    quality: float = 1.0
+
+    @property
+    def confidence(self) -> float:
+        """Detector confidence x channel quality x (1 - damaged share of the onset window)."""
+        return self.burst.confidence * self.quality
 
 
 @dataclass(frozen=True)
@@ -130,6 +164,8 @@ class AnalysisResult:
         Left/right symmetry of glute activation during the holds.
     channels : tuple of ChannelResult
     tilt : Tilt or None
+    rate : AngularRate or None
+        Gyroscope angular rate (deg/s), used for movement onsets when present.
     rep_source : str
         How reps were found (``"cue events"``, ``"accelerometer"``, ``"emg"``, or ``""``).
     notes : tuple of str
@@ -148,6 +184,7 @@ class AnalysisResult:
     tilt: Tilt | None
     rep_source: str
     notes: tuple[str, ...]
+    rate: AngularRate | None = None
 
     def channel(self, role: Role) -> ChannelResult | None:
         for c in self.channels:
@@ -160,6 +197,17 @@ def _analyze_channel(
     recording: Recording, role: Role, detector_name: str, settings: AnalysisSettings, notes: list[str]
 ) -> tuple[ChannelResult, DetectionInput]:
     x, fs_hz, t0_s = recording.signal(role)
+    quality = assess_channel(x, fs_hz, t0_s=t0_s)
+    stalled = stalled_runs(quality)
+    if stalled:
+        x = x.copy()
+        for a, b in stalled:
+            x[a:b] = np.nan
+        for start_s, stop_s in quality.runs_s(stalled):
+            notes.append(
+                f"{role.value}: flat line for {stop_s - start_s:.1f} s from {start_s:.1f} s treated as "
+                "lost (electrode contact?)"
+            )
     cond = condition_emg(x, fs_hz, settings=settings.condition, label=role.value)
     notes.extend(cond.notes)
     env = rms_envelope(cond.signal_uv, fs_hz, window_s=settings.trace_window_s)
@@ -187,8 +235,30 @@ def _analyze_channel(
         trace_t0_s=t0_s,
         trace_hz=fs_hz / step,
         trace_uv=env[::step].copy(),
+        quality=quality,
     )
     return result, data
+
+
+def _with_score(channel: ChannelResult) -> ChannelResult:
+    """``channel`` with its SNR and quality score (from its final bursts)."""
+    active = active_level_uv(
+        channel.trace_uv,
+        channel.trace_hz,
+        channel.trace_t0_s,
+        [(b.onset_s, b.offset_s) for b in channel.bursts],
+    )
+    snr = snr_db(channel.baseline.median, active)
+    score = quality_score(channel.quality, snr) if channel.quality is not None else None
+    return replace(channel, snr_db=snr, quality_score=score)
+
+
+def _row_quality(channel: ChannelResult, burst: Burst) -> float:
+    """Channel score x (1 - damaged share of the onset window); 1 when quality is unknown."""
+    if channel.quality is None:
+        return 1.0
+    score = 1.0 if channel.quality_score is None else channel.quality_score
+    return score * (1.0 - onset_damage(channel.quality, burst.onset_s))
 
 
 NO_ACTIVATION = "no activation above the resting level"
@@ -268,6 +338,14 @@ def _tilt(recording: Recording) -> Tilt | None:
     if n_samples(1.0, stream.fs_hz) > acc.shape[1]:
         return None
     return tilt_from_acc(acc, stream.fs_hz, t0_s=stream.t0_s, rest_s=rest)
+
+
+def _rate(recording: Recording) -> AngularRate | None:
+    if not all(recording.has(r) for r in GYR_ROLES):
+        return None
+    stream = recording.stream_of(GYR_ROLES[0])
+    gyr = np.vstack([recording.signal(r)[0] for r in GYR_ROLES])
+    return AngularRate(gyr, stream.fs_hz, stream.t0_s)
 
 
 def _rep_result(
@@ -378,6 +456,7 @@ def analyze(
     first = [_analyze_channel(recording, r, detector, cfg, notes) for r in EMG_ROLES if recording.has(r)]
     channels = tuple(c for c, _ in first)
     tilt = _tilt(recording)
+    rate = _rate(recording)
     seg = SEGMENTERS[proto](
         SegmentInput(
             recording.events,
@@ -386,12 +465,15 @@ def analyze(
             {c.role: c.bursts for c in channels},
             recording.duration_s,
             recording.meta,
+            rate,
         ),
         pre_cue_s=cfg.pre_cue_s,
     )
     notes.extend(seg.notes)
     refine = proto is Protocol.BRIDGE
-    channels = tuple(_second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine) for c, d in first)
+    channels = tuple(
+        _with_score(_second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine)) for c, d in first
+    )
     by_role = {c.role: c for c in channels}
     reps = tuple(
         _rep_result(
@@ -408,7 +490,10 @@ def analyze(
         side, muscle = c.role.side, c.role.muscle
         assert side is not None
         assert muscle is not None
-        rows += [BurstRow(side, muscle, _rep_of(side, b.onset_s, seg.reps), b) for b in c.bursts]
+        rows += [
+            BurstRow(side, muscle, _rep_of(side, b.onset_s, seg.reps), b, _row_quality(c, b))
+            for b in c.bursts
+        ]
     summaries = tuple(summarize_side(s, reps) for s in sides)
     by_side = {s.side: s.glute_hold_uv for s in summaries}
     probe = make_detector(detector)
@@ -425,4 +510,5 @@ def analyze(
         tilt=tilt,
         rep_source=seg.reps[0].source if seg.reps else "",
         notes=tuple(dict.fromkeys(notes)),
+        rate=rate,
     )

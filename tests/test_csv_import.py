@@ -93,3 +93,39 @@ def test_parquet_round_trip_through_load_recording(tmp_path: Path) -> None:
     np.testing.assert_allclose(back.stream_of(Role.GLUTE_MAX_L).data, emg)
     assert back.stream_of(Role.GLUTE_MAX_L).fs_hz == pytest.approx(1000.0)
     assert [(e.onset_s, e.trial_type, e.rep) for e in back.events] == [(0.0, "rest", None), (1.5, "cue", 1)]
+
+
+@pytest.mark.parametrize(
+    ("fs_hz", "decimals", "noted"),
+    [(1024.0, 4, True), (1500.0, 4, True), (1024.0, 6, False), (200.0, 3, False)],
+)
+def test_rate_from_a_rounded_time_column(tmp_path: Path, fs_hz: float, decimals: int, noted: bool) -> None:
+    # 1024 Hz written to 4 decimals has spacings of 0.0010 and 0.0009 s: their median says 1000 Hz
+    n = int(30 * fs_hz)
+    t = np.arange(n) / fs_hz
+    p = tmp_path / "rounded.csv"
+    p.write_text("time_s,glute_max_l\n" + "\n".join(f"{v:.{decimals}f},{i % 7}" for i, v in enumerate(t)))
+    rec = load_recording(p)
+    emg = rec.stream_of(Role.GLUTE_MAX_L)
+    assert emg.fs_hz == fs_hz
+    assert emg.data.shape == (1, n)
+    np.testing.assert_array_equal(emg.data[0], np.arange(n) % 7)  # rows kept as they are, not resampled
+    rounded_notes = [m for m in rec.meta["import_notes"] if "rounded" in m]
+    assert bool(rounded_notes) == noted  # said when the median spacing would have been wrong
+
+
+def test_missing_rows_stay_lost(tmp_path: Path) -> None:
+    fs_hz = 250.0
+    t = np.arange(5000) / fs_hz
+    keep = np.ones(t.size, dtype=bool)
+    keep[1000:1100] = False  # 0.4 s of rows missing
+    rows = np.column_stack([t, np.sin(2 * np.pi * 3 * t)])[keep]
+    p = tmp_path / "holes.csv"
+    _write_csv(p, "time_s,glute_max_l", rows)
+    rec = load_recording(p)
+    x = rec.signal(Role.GLUTE_MAX_L)[0]
+    assert rec.stream_of(Role.GLUTE_MAX_L).fs_hz == fs_hz
+    assert x.size == t.size
+    lost = np.flatnonzero(np.isnan(x))
+    assert lost.min() >= 1000 and lost.max() < 1100 and lost.size >= 98  # no made-up samples
+    np.testing.assert_allclose(x[:1000], np.sin(2 * np.pi * 3 * t[:1000]), atol=1e-5)

@@ -129,8 +129,11 @@ def test_rise_fit_finds_a_step_in_white_noise() -> None:
         bin_s=k / fs,
     )
     assert fit is not None
-    assert abs(fit.onset_s - 0.7) <= 0.006
+    # two 5 ms bins: the family's short gentle rises (logistic, quadratic) may start a bin early
+    assert abs(fit.onset_s - 0.7) <= 0.010
+    assert abs(fit.map_onset_s - 0.7) <= 0.0105
     assert fit.onset_sd_s < 0.01
+    assert abs(fit.onset_s - 0.7) <= 2 * fit.onset_sd_s
 
 
 def test_pooled_shape_prior_learns_the_common_shape() -> None:

@@ -1,8 +1,8 @@
-"""Signal quality per EMG channel: SNR, lost data, clipping, for the report and the verdicts."""
+"""Signal quality per EMG channel: SNR, lost data, clipping, flat lines and a score, for the report and
+the verdicts (the raw-sample checks live in :mod:`glutesense.signal.quality`)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,13 +10,22 @@ import numpy as np
 from glutesense.analysis import ChannelResult
 from glutesense.records import Recording
 from glutesense.roles import Role
-from glutesense.signal.units import index_at
+from glutesense.signal.quality import (
+    SUSTAINED_S,
+    SignalQuality,
+    active_level_uv,
+    assess_channel,
+    quality_score,
+    snr_db,
+)
 
-SUSTAINED_S = 0.5
-"""Bursts at least this long count as contractions when measuring the active level."""
+__all__ = ["CLIP_FRACTION", "SUSTAINED_S", "ChannelQuality", "channel_quality"]
 
 CLIP_FRACTION = 1e-3
-"""More samples than this share sitting at the channel's extreme value: clipping suspected."""
+"""More samples than this share held at an ADC rail: clipping suspected."""
+
+MAX_RUN_NOTES = 3
+"""Flat-line / clipping stretches named one by one in the notes (longest first); the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +45,13 @@ class ChannelQuality:
     lost_fraction : float
         Share of samples lost (NaN) in the recording.
     clipped_fraction : float or None
-        Share of samples at the channel's extreme values (None: no finite samples).
+        Share of samples held at an ADC rail in runs of >= 2 (None: unknown, no raw samples).
     n_bursts : int
     notes : tuple of str
+    flat_fraction : float or None
+        Share of samples in flat lines (None: unknown).
+    score : float or None
+        Channel quality 0..1 (:func:`glutesense.signal.quality.quality_score`; None: unknown).
     """
 
     role: Role
@@ -49,50 +62,66 @@ class ChannelQuality:
     clipped_fraction: float | None
     n_bursts: int
     notes: tuple[str, ...]
+    flat_fraction: float | None = None
+    score: float | None = None
 
     @property
     def clipping(self) -> bool:
         return self.clipped_fraction is not None and self.clipped_fraction > CLIP_FRACTION
 
 
-def _active_uv(ch: ChannelResult) -> float | None:
-    parts = []
-    for b in ch.bursts:
-        if b.duration_s < SUSTAINED_S:
-            continue
-        a = max(index_at(b.onset_s, ch.trace_hz, ch.trace_t0_s), 0)
-        z = min(index_at(b.offset_s, ch.trace_hz, ch.trace_t0_s), ch.trace_uv.size)
-        seg = ch.trace_uv[a:z]
-        parts.append(seg[np.isfinite(seg)])
-    v = np.concatenate(parts) if parts else np.zeros(0)
-    return float(np.median(v)) if v.size else None
+def _run_notes(q: SignalQuality, runs: tuple[tuple[int, int], ...], what: str, why: str) -> list[str]:
+    longest = sorted(runs, key=lambda r: (r[0] - r[1], r[0]))
+    notes = [
+        f"{what} for {stop_s - start_s:.1f} s from {start_s:.1f} s ({why})"
+        for start_s, stop_s in sorted(q.runs_s(tuple(longest[:MAX_RUN_NOTES])))
+    ]
+    if len(runs) > MAX_RUN_NOTES:
+        notes.append(f"{len(runs) - MAX_RUN_NOTES} shorter {what} stretches")
+    return notes
 
 
 def channel_quality(ch: ChannelResult, recording: Recording | None) -> ChannelQuality:
     """Quality of ``ch``.
 
-    Lost data and clipping are read from the raw samples in ``recording``; without it, lost
-    data come from the envelope's gaps and clipping is unknown (None).
+    Lost data, clipping and flat lines come from the channel's raw-sample assessment
+    (``ch.quality``, made by ``analyze``), else from the raw samples in ``recording``; without
+    either, lost data come from the envelope's gaps and clipping and flat lines are unknown (None).
     """
-    x = recording.signal(ch.role)[0] if recording is not None else ch.trace_uv
-    ok = np.isfinite(x)
-    lost = float(1.0 - ok.mean()) if x.size else 1.0
-    clipped: float | None = None
-    if recording is not None and ok.any():
-        v = x[ok]
-        hi, lo = float(v.max()), float(v.min())
-        clipped = float(((v >= hi) | (v <= lo)).mean()) if hi > lo else 1.0
+    q = ch.quality
+    if q is None and recording is not None:
+        x, fs_hz, t0_s = recording.signal(ch.role)
+        q = assess_channel(x, fs_hz, t0_s=t0_s)
+    if q is not None:
+        lost = q.lost_fraction
+    else:
+        x = ch.trace_uv
+        lost = float(1.0 - np.isfinite(x).mean()) if x.size else 1.0
     base = ch.baseline.median
-    active = _active_uv(ch)
-    snr: float | None = None
-    if active is not None and base > 0:
-        excess = max(active**2 - base**2, 1e-12)
-        snr = 10.0 * math.log10(excess / base**2)
+    active = active_level_uv(
+        ch.trace_uv, ch.trace_hz, ch.trace_t0_s, [(b.onset_s, b.offset_s) for b in ch.bursts]
+    )
+    snr = snr_db(base, active)
+    clipped = q.clipped_fraction if q is not None else None
     notes = []
     if lost > 0:
         notes.append(f"{100 * lost:.1f} % of samples lost")
-    if clipped is not None and clipped > CLIP_FRACTION:
-        notes.append(f"clipping suspected ({100 * clipped:.2f} % of samples at the extremes)")
+    if q is not None and clipped is not None and clipped > CLIP_FRACTION:
+        notes.append(f"clipping suspected ({100 * clipped:.2f} % of samples held at a rail)")
+        notes += _run_notes(q, q.clipped_runs, "clipping", "gain too high or electrode artefact?")
+    if q is not None and q.flat_runs:
+        notes += _run_notes(q, q.flat_runs, "flat line", "electrode contact?")
     if active is None:
         notes.append("no sustained contraction detected")
-    return ChannelQuality(ch.role, base, active, snr, lost, clipped, len(ch.bursts), tuple(notes))
+    return ChannelQuality(
+        ch.role,
+        base,
+        active,
+        snr,
+        lost,
+        clipped,
+        len(ch.bursts),
+        tuple(notes),
+        flat_fraction=q.flat_fraction if q is not None else None,
+        score=quality_score(q, snr) if q is not None else None,
+    )

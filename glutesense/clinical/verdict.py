@@ -171,6 +171,8 @@ def _quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norm
             )
         if q.lost_fraction > t.max_gap_fraction:
             out.append(f"{name} channel lost {100 * q.lost_fraction:.0f} % of its samples")
+        if q.flat_fraction is not None and q.flat_fraction > t.max_gap_fraction:
+            out.append(f"{name} channel is a flat line for {100 * q.flat_fraction:.0f} % of the session")
         if q.clipping:
             out.append(f"{name} channel clips (amplifier saturated)")
     return out

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -89,3 +92,22 @@ class Detector(Protocol):
     def settings_dict(self) -> dict[str, float | str]:
         """The detector's settings, physical units in the keys."""
         ...
+
+
+S = TypeVar("S", bound="DataclassInstance")
+
+
+class ConfiguredDetector(Generic[S]):
+    """Plumbing every detector shares: a frozen settings dataclass (defaults when none is given) and
+    its flat dict for the report.  A detector subclasses ``ConfiguredDetector[ItsSettings]``, sets
+    ``name`` and ``settings_type``, and implements ``detect``."""
+
+    name: str
+    settings_type: ClassVar[type[Any]]
+
+    def __init__(self, settings: S | None = None) -> None:
+        self.settings: S = settings if settings is not None else self.settings_type()
+
+    def settings_dict(self) -> dict[str, float | str]:
+        """The settings, physical units in the keys, as floats."""
+        return {k: float(v) for k, v in asdict(self.settings).items()}

@@ -18,11 +18,11 @@ implementations, which makes neighbouring pairs correlated and the false-alarm l
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from glutesense.detect.base import Burst, DetectionInput
+from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice, runs_of
 
 
@@ -52,16 +52,11 @@ class BonatoSettings:
     merge_gap_ms: float = 100.0
 
 
-class BonatoDetector:
+class BonatoDetector(ConfiguredDetector[BonatoSettings]):
     """Bonato et al. (1998) double-threshold detector (see the module docstring)."""
 
     name = "bonato"
-
-    def __init__(self, settings: BonatoSettings | None = None) -> None:
-        self.settings = settings or BonatoSettings()
-
-    def settings_dict(self) -> dict[str, float | str]:
-        return {k: float(v) for k, v in asdict(self.settings).items()}
+    settings_type = BonatoSettings
 
     def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
         """All bursts in the channel, in time order."""

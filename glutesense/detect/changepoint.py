@@ -19,14 +19,14 @@ last ``min_on_ms``.  Then the CUSUM restarts after the burst.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from scipy import linalg, ndimage
 from scipy import signal as sps
 
-from glutesense.detect.base import Burst, DetectionInput
+from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice, runs_of
 
 FloatArray = npt.NDArray[np.float64]
@@ -80,16 +80,11 @@ class ChangePointSettings:
     merge_gap_ms: float = 100.0
 
 
-class ChangePointDetector:
+class ChangePointDetector(ConfiguredDetector[ChangePointSettings]):
     """CUSUM change-point detector with AR pre-whitening (see the module docstring)."""
 
     name = "changepoint"
-
-    def __init__(self, settings: ChangePointSettings | None = None) -> None:
-        self.settings = settings or ChangePointSettings()
-
-    def settings_dict(self) -> dict[str, float | str]:
-        return {k: float(v) for k, v in asdict(self.settings).items()}
+    settings_type = ChangePointSettings
 
     def _validate(self, fs: float) -> tuple[int, int, int]:
         cfg = self.settings

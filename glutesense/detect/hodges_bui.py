@@ -13,11 +13,11 @@ must hold for ``min_on_ms``, and crossings closer than ``merge_gap_ms`` form one
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
-from glutesense.detect.base import Burst, DetectionInput
+from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.common import (
     make_bursts,
     require_below_nyquist,
@@ -54,16 +54,11 @@ class HodgesBuiSettings:
     merge_gap_ms: float = 100.0
 
 
-class HodgesBuiDetector:
+class HodgesBuiDetector(ConfiguredDetector[HodgesBuiSettings]):
     """Hodges & Bui (1996) threshold detector (see the module docstring)."""
 
     name = "hodges_bui"
-
-    def __init__(self, settings: HodgesBuiSettings | None = None) -> None:
-        self.settings = settings or HodgesBuiSettings()
-
-    def settings_dict(self) -> dict[str, float | str]:
-        return {k: float(v) for k, v in asdict(self.settings).items()}
+    settings_type = HodgesBuiSettings
 
     def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
         """All bursts in the channel, in time order."""

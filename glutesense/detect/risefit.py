@@ -11,7 +11,8 @@ power ``lambda_j``::
 rest phase's level, so a pedestal, e.g. crosstalk, is allowed but has to show in the data), ``A`` the
 plateau power above it, ``g`` an amplitude rise from 0 to 1 over the rise time ``T``, taken from a small
 family of shapes (:data:`RISE_SHAPES`): power-law ramps ``u^p`` (p = 1, 2, 3: from an abrupt to a very
-gentle start), a raised cosine, an exponential approach (abrupt start), and a step.  For each shape,
+gentle start), a raised cosine, a logistic (S-shaped), an exponential approach (abrupt start), and a
+step.  For each shape,
 rise time and onset on a grid, ``b`` and ``A`` are the Gamma maximum-likelihood values (iteratively
 reweighted least squares, weights ``nu / lambda^2``: a Gamma GLM with identity link).  The onset's
 posterior over the grid (flat priors on onset, rise time and shape: Bayesian model averaging over the
@@ -51,6 +52,7 @@ class RiseShape(StrEnum):
     CUBIC = "cubic"
     RAISED_COSINE = "raised_cosine"
     EXPONENTIAL = "exponential"
+    LOGISTIC = "logistic"
 
 
 RISE_SHAPES: tuple[RiseShape, ...] = (
@@ -59,8 +61,14 @@ RISE_SHAPES: tuple[RiseShape, ...] = (
     RiseShape.QUADRATIC,
     RiseShape.RAISED_COSINE,
     RiseShape.EXPONENTIAL,
+    RiseShape.LOGISTIC,
 )
 """Shapes tried by default by :func:`fit_rise` (a step is tried once, with no rise time).
+
+The logistic (an S-shaped rise, as motor units are recruited in order of size and then speed up) has
+a longer foot than the raised cosine; with it in the family the posterior of gentle onsets reaches
+further back (on the benchmark: median error 24.5 -> 23.5 ms over 200-2000 Hz, 3-25 dB, artifacts on;
+abrupt shapes not worse).
 
 The cubic is left out: its foot (under 3 % of the plateau amplitude for the first 30 % of the rise)
 cannot be told from rest at any realistic SNR, so with it every gentle onset can be explained by an
@@ -68,6 +76,8 @@ invisible start up to a rise time earlier, and the onset becomes a matter of the
 """
 
 _POWER_LAW = {RiseShape.LINEAR: 1.0, RiseShape.QUADRATIC: 2.0, RiseShape.CUBIC: 3.0}
+_LOGISTIC_K = 8.0
+"""Steepness of the logistic ``1 / (1 + exp(-8 (u - 1/2)))``, rescaled to run from 0 to 1 on [0, 1]."""
 _EXP_RATE = 4.0
 """Rate of the exponential approach ``(1 - exp(-4 u)) / (1 - exp(-4))``: 98 % reached at ``u = 1``."""
 
@@ -81,6 +91,10 @@ def rise_amplitude(shape: RiseShape, u: FloatArray) -> FloatArray:
         return np.asarray(0.5 - 0.5 * np.cos(np.pi * u))
     if shape is RiseShape.EXPONENTIAL:
         return np.asarray((1.0 - np.exp(-_EXP_RATE * u)) / (1.0 - np.exp(-_EXP_RATE)))
+    if shape is RiseShape.LOGISTIC:
+        lo = 1.0 / (1.0 + np.exp(_LOGISTIC_K / 2.0))
+        v = 1.0 / (1.0 + np.exp(-_LOGISTIC_K * (u - 0.5)))
+        return np.asarray(np.clip((v - lo) / (1.0 - 2.0 * lo), 0.0, 1.0))
     return np.asarray((u > 0).astype(np.float64))
 
 

@@ -16,12 +16,12 @@ here were chosen to keep false alarms on a long rest below one per minute.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.detect.base import Burst, DetectionInput
+from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.common import (
     make_bursts,
     require_below_nyquist,
@@ -79,16 +79,11 @@ class TkeoSettings:
     merge_gap_ms: float = 250.0
 
 
-class TkeoDetector:
+class TkeoDetector(ConfiguredDetector[TkeoSettings]):
     """TKEO-conditioned threshold detector (Li et al. 2007; Solnik et al. 2010)."""
 
     name = "tkeo"
-
-    def __init__(self, settings: TkeoSettings | None = None) -> None:
-        self.settings = settings or TkeoSettings()
-
-    def settings_dict(self) -> dict[str, float | str]:
-        return {k: float(v) for k, v in asdict(self.settings).items()}
+    settings_type = TkeoSettings
 
     def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
         """All bursts in the channel, in time order."""

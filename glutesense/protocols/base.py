@@ -9,7 +9,7 @@ from typing import Protocol
 from glutesense.detect.base import Burst
 from glutesense.records import Event
 from glutesense.roles import Role, Side
-from glutesense.signal.movement import Tilt
+from glutesense.signal.movement import AngularRate, Tilt
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class RepWindow:
     cue_s : float or None
         The cue (bridge: ``cue``; single-leg stand: ``squeeze``), None without cues.
     movement_onset_s : float or None
-        From the accelerometer, None without one.
+        From the gyroscope when there is one, else the accelerometer; None without either.
     source : str
         How the rep was found: ``"cue events"``, ``"accelerometer"``, ``"emg"``.
     note : str
@@ -60,6 +60,8 @@ class SegmentInput:
     duration_s : float
     meta : mapping
         Recording metadata (``side`` may name the tested side).
+    rate : AngularRate or None
+        Angular rate from the gyroscope (movement onsets come from it when present).
     """
 
     events: tuple[Event, ...]
@@ -68,6 +70,7 @@ class SegmentInput:
     bursts: Mapping[Role, tuple[Burst, ...]]
     duration_s: float
     meta: Mapping[str, object]
+    rate: AngularRate | None = None
 
 
 @dataclass(frozen=True)

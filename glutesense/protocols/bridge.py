@@ -1,8 +1,10 @@
 """Glute bridge: reps from ``cue`` events, else from thigh lifts (accelerometer), else from the EMG.
 
 With cues, rep ``k`` spans from ``pre_cue_s`` before its cue to the following
-``lower`` (or the next cue, or the end).  Without cues, each sustained thigh
-tilt change is a rep, its window opening 1 s before the movement onset.
+``lower`` (or the next cue, or the end); its movement onset comes from the thigh
+gyroscope when there is one, else from the tilt (``movement_onset_imu``).
+Without cues, each sustained thigh tilt change is a rep, its window opening 1 s
+before the movement onset.
 Without an accelerometer, each sustained burst (>= 1 s) seen on any channel
 opens a rep.  A bridge loads both legs, so every rep gives a row per side.
 """
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from glutesense.detect.base import Burst
 from glutesense.protocols.base import RepWindow, Segmentation, SegmentInput
 from glutesense.protocols.cues import cues, next_after
-from glutesense.signal.movement import find_lifts, movement_onset
+from glutesense.signal.movement import find_lifts, movement_onset_imu
 
 _STOP_LABELS = frozenset({"lower", "cue"})
 PRE_MOVEMENT_S = 1.0
@@ -35,9 +37,7 @@ def _from_cues(data: SegmentInput, pre_cue_s: float) -> list[tuple[float, float,
     out: list[tuple[float, float, float | None, float | None]] = []
     for c in cues(data.events, "cue", data.meta):
         stop = next_after(data.events, c.onset_s, _STOP_LABELS) or data.duration_s
-        move = None
-        if data.tilt is not None:
-            move = movement_onset(data.tilt, after_s=c.onset_s, before_s=stop)
+        move = movement_onset_imu(data.tilt, data.rate, after_s=c.onset_s, before_s=stop)
         out.append((c.onset_s - pre_cue_s, stop, c.onset_s, move))
     return out
 
@@ -63,7 +63,7 @@ def segment_bridge(data: SegmentInput, *, pre_cue_s: float) -> Segmentation:
         return Segmentation(_rows(windows, data, "cue events"))
     notes = ["no 'cue' events: reps found from the "]
     if data.tilt is not None:
-        lifts = find_lifts(data.tilt)
+        lifts = find_lifts(data.tilt, rate=data.rate)
         found = [(max(a - PRE_MOVEMENT_S, 0.0), b, None, a) for a, b in lifts]
         notes[0] += "accelerometer (sustained thigh tilt changes)"
         return Segmentation(_rows(found, data, "accelerometer"), tuple(notes))

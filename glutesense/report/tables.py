@@ -31,7 +31,10 @@ ONSET_COLUMNS = (
     "peak_uv",
     "detector",
     "confidence",
+    "quality",
 )
+"""Contract columns (DESIGN.md) and then ``quality``: the channel's quality score times the undamaged share
+of the onset window; ``confidence`` is the detector's confidence times ``quality``."""
 
 
 def clinical_columns(protocol: Protocol) -> tuple[str, ...]:
@@ -72,7 +75,8 @@ def onsets_table(result: AnalysisResult) -> pd.DataFrame:
             "peak_s": r.burst.peak_s,
             "peak_uv": r.burst.peak_uv,
             "detector": r.burst.detector,
-            "confidence": r.burst.confidence,
+            "confidence": r.confidence,
+            "quality": r.quality,
         }
         for r in result.bursts
     ]
@@ -91,6 +95,8 @@ def quality_table(clinical: SessionClinical) -> pd.DataFrame:
             "snr_db": q.snr_db,
             "lost_pct": 100.0 * q.lost_fraction,
             "clipped_pct": None if q.clipped_fraction is None else 100.0 * q.clipped_fraction,
+            "flat_pct": None if q.flat_fraction is None else 100.0 * q.flat_fraction,
+            "quality": None if q.score is None else f"{q.score:.2f}",
             "bursts": q.n_bursts,
             "notes": "; ".join(q.notes),
         }
@@ -98,7 +104,18 @@ def quality_table(clinical: SessionClinical) -> pd.DataFrame:
     ]
     return pd.DataFrame(
         rows,
-        columns=["channel", "rest_uv", "active_uv", "snr_db", "lost_pct", "clipped_pct", "bursts", "notes"],
+        columns=[
+            "channel",
+            "rest_uv",
+            "active_uv",
+            "snr_db",
+            "lost_pct",
+            "clipped_pct",
+            "flat_pct",
+            "quality",
+            "bursts",
+            "notes",
+        ],
     )
 
 

@@ -1,9 +1,12 @@
-"""Movement from a thigh (or pelvis) accelerometer: tilt change, lifts and movement onset.
+"""Movement from a thigh (or pelvis) IMU: tilt change, lifts and movement onset.
 
 The tilt of the segment is the angle between the low-passed gravity vector and
 its resting direction (slow drift is handled by measuring each departure from a
-local level just before it).  A gyroscope, when present, is not needed for
-tilt; it may refine onsets later.
+local level just before it); it finds the lifts.  Movement onsets come from the
+gyroscope when there is one (:func:`movement_onset_gyro`: the angular rate leaves
+its resting noise the moment the segment starts to turn, while the tilt needs time
+to grow and is low-passed), else from the tilt (:func:`movement_onset`);
+:func:`movement_onset_imu` picks.
 """
 
 from __future__ import annotations
@@ -38,6 +41,22 @@ class Tilt:
     @property
     def t_s(self) -> FloatArray:
         return self.t0_s + np.arange(self.angle_deg.size) / self.fs_hz
+
+
+@dataclass(frozen=True)
+class AngularRate:
+    """Angular rate of the sensor's segment from a 3-axis gyroscope.
+
+    Attributes
+    ----------
+    rate_dps : ndarray, shape (3, n_samples)
+        Angular rate, deg/s, as measured (bias and drift included; NaN where lost).
+    fs_hz, t0_s : float
+    """
+
+    rate_dps: FloatArray
+    fs_hz: float
+    t0_s: float
 
 
 def _fill_nan(x: FloatArray) -> FloatArray:
@@ -84,13 +103,18 @@ def tilt_from_acc(
 
 
 def find_lifts(
-    tilt: Tilt, *, min_change_deg: float = 10.0, min_hold_s: float = 0.5
+    tilt: Tilt,
+    *,
+    rate: AngularRate | None = None,
+    min_change_deg: float = 10.0,
+    min_hold_s: float = 0.5,
 ) -> tuple[tuple[float, float], ...]:
     """Sustained tilt changes (lifts), as ``(start_s, stop_s)`` with start at the movement onset.
 
     A lift is a run where the tilt exceeds half of ``min_change_deg`` that
     reaches ``min_change_deg`` and lasts at least ``min_hold_s``; its start is
-    then moved back to the movement onset (:func:`movement_onset`).
+    then moved back to the movement onset (:func:`movement_onset_imu`: from
+    ``rate`` when given, else from the tilt).
     """
     x = np.nan_to_num(tilt.angle_deg, nan=0.0)
     high = x > min_change_deg
@@ -102,7 +126,7 @@ def find_lifts(
         if b - a < hold or not high[a:b].any():
             continue
         pre_s = time_at(max(a - n_samples(1.0, tilt.fs_hz), 0), tilt.fs_hz, tilt.t0_s)
-        onset = movement_onset(tilt, after_s=pre_s, before_s=time_at(b, tilt.fs_hz, tilt.t0_s))
+        onset = movement_onset_imu(tilt, rate, after_s=pre_s, before_s=time_at(b, tilt.fs_hz, tilt.t0_s))
         lifts.append(
             (
                 onset if onset is not None else time_at(a, tilt.fs_hz, tilt.t0_s),
@@ -170,3 +194,165 @@ def movement_onset(
     span = float(up40[0] - up10[0])
     onset = j + up10[0] - span
     return time_at(a + max(onset, j - span, -float(a)), fs, tilt.t0_s)
+
+
+def _crossing(x: FloatArray, level: float, start: int) -> float | None:
+    """First fractional index ``>= start`` where ``x`` reaches ``level`` (linear between samples)."""
+    k = np.flatnonzero(x[start:] >= level)
+    if not k.size:
+        return None
+    i = start + int(k[0])
+    if i == 0 or not np.isfinite(x[i - 1]) or x[i - 1] >= level:
+        return float(i)
+    return i - 1 + (level - x[i - 1]) / (x[i] - x[i - 1])
+
+
+RISE_LEVEL_FRACTION = 0.03
+RISE_LEVEL_STEP = 3.0
+
+
+def _rise_start(p: FloatArray, j: int, peak: float, rest: float) -> float | None:
+    """Where a rise from rest starts, by extrapolating its first part back to zero (fractional index).
+
+    Near its start a movement's rate grows as a power of the time since the start, ``c (t - t0)^n``
+    (``n = 1`` when it starts with a finite angular acceleration, ``n = 2`` for a minimum-jerk start).
+    The times ``t1, t2, t3`` where the rate reaches ``L, rL, r^2 L`` give ``r^(1/n) = (t3 - t2) / (t2 - t1)``
+    and ``t0 = t1 - (t2 - t1) / (r^(1/n) - 1)``; ``n`` is kept within 1..3.  ``L`` is 3 % of the peak,
+    at least twice the resting level, and ``r`` is 3.
+    """
+    r = RISE_LEVEL_STEP
+    level = max(RISE_LEVEL_FRACTION * peak, 2.0 * rest)
+    if r * r * level > 0.95 * peak:
+        return None
+    t1, t2, t3 = (_crossing(p, f * level, j) for f in (1.0, r, r * r))
+    if t1 is None or t2 is None or t3 is None or not t1 < t2 < t3:
+        return None
+    ratio = min(max((t3 - t2) / (t2 - t1), r ** (1.0 / 3.0)), r)
+    return t1 - (t2 - t1) / (ratio - 1.0)
+
+
+def movement_onset_gyro(
+    rate: AngularRate,
+    *,
+    after_s: float,
+    before_s: float,
+    min_rate_dps: float = 5.0,
+    peak_fraction: float = 0.2,
+    sustain_s: float = 0.1,
+    local_s: float = 0.5,
+    k_sd: float = 4.0,
+    smooth_s: float = 0.03,
+) -> float | None:
+    """Movement onset from the angular rate: where it leaves its resting noise for a sustained movement.
+
+    1. **Bias and drift.** The gyroscope's bias (and any slow drift of it) is the per-axis median of
+       the rate over the ``local_s`` before ``after_s`` (the segment is still then), subtracted from
+       every axis; a bias that drifts slowly changes little within one window, so neither matters.
+    2. **Sustained movement.** ``w`` is the magnitude of the bias-removed rate.  The movement is the
+       first run in ``[after_s, before_s)`` where ``w`` stays above ``max(min_rate_dps, peak_fraction x
+       the window's peak, resting level)`` for ``sustain_s`` (resting level: median + ``k_sd``
+       MAD-SDs of ``w`` in the pre-window, at least 0.5 deg/s).
+    3. **Backtracking to rest.** The bias-removed rate is projected on that movement's rotation axis
+       (a signed rate whose resting noise has zero mean, unlike a magnitude) and smoothed over
+       ``smooth_s`` (centred; the fit in step 4 uses the unsmoothed rate, which a centred average
+       would smear ahead of the start).  From the sustained run, walk back to the last sample within
+       ``k_sd`` robust SDs of its resting level (baseline plus k SD, as in Hodges & Bui 1996, applied
+       to angular rate): the movement had started by the next sample.
+    4. **The start of the rise.** The rise from there is extrapolated back to zero rate
+       (:func:`_rise_start`: a power law through its 3 %, 9 % and 27 %-of-peak crossings), and the
+       onset is that, not later than the sample after the last resting one nor earlier than
+       ``after_s``.  A threshold crossing late on the rise is avoided this way; on the virtual
+       person's bridge lifts the onset is within a few ms of the truth.
+
+    Parameters
+    ----------
+    rate : AngularRate
+    after_s, before_s : float
+        Search window, s (for a cued rep: the cue and the next ``lower``).
+    min_rate_dps : float
+        A movement turns the segment at least this fast, deg/s.
+    peak_fraction : float
+        ... and at least this share of the window's peak rate.
+    sustain_s : float
+        ... for at least this long, s.
+    local_s : float
+        Pre-window for bias and resting noise, s.
+    k_sd : float
+        Resting level = median + ``k_sd`` robust SDs of the resting rate.
+    smooth_s : float
+        Centred moving average applied to the projected rate before backtracking, s.
+
+    Returns
+    -------
+    float or None
+        Movement onset, s, not before ``after_s``; None without a sustained movement in the window
+        (or without finite gyroscope samples).
+    """
+    fs = rate.fs_hz
+    x = rate.rate_dps
+    a = max(index_at(after_s, fs, rate.t0_s), 0)
+    b = min(index_at(before_s, fs, rate.t0_s), x.shape[1])
+    if b - a < 3:
+        return None
+    lo = max(a - n_samples(local_s, fs), 0)
+    pre = x[:, lo : a + 1]
+    pre = pre[:, np.all(np.isfinite(pre), axis=0)]
+    if pre.shape[1] < 3:  # no still period before the window: its quietest tenth stands in
+        win = x[:, a:b]
+        win = win[:, np.all(np.isfinite(win), axis=0)]
+        if win.shape[1] < 3:
+            return None
+        mag = np.linalg.norm(win - np.median(win, axis=1, keepdims=True), axis=0)
+        pre = win[:, mag <= np.percentile(mag, 10)]
+    bias = np.median(pre, axis=1, keepdims=True)
+    centred = x[:, lo:b] - bias  # NaN where lost
+    w = np.linalg.norm(centred, axis=0)
+    w_pre = np.linalg.norm(pre - bias, axis=0)
+    w_level = float(np.median(w_pre))
+    w_rest = max(w_level + k_sd * MAD_TO_SD * float(np.median(np.abs(w_pre - w_level))), 0.5)
+    off = a - lo
+    inside = w[off:]
+    if not np.isfinite(inside).any():
+        return None
+    thr = max(min_rate_dps, peak_fraction * float(np.nanmax(inside)), w_rest)
+    sustain = n_samples(sustain_s, fs)
+    above = np.nan_to_num(inside, nan=0.0) > thr
+    run = np.convolve(above.astype(np.int32), np.ones(sustain, dtype=np.int32), mode="valid")
+    hits = np.flatnonzero(run == sustain)
+    if hits.size == 0:
+        return None
+    i = off + int(hits[0])
+    axis = np.nanmean(centred[:, i : i + sustain], axis=1)
+    axis = axis / max(float(np.linalg.norm(axis)), 1e-12)
+    width = max(2 * (n_samples(smooth_s, fs) // 2) + 1, 1)
+    raw = axis @ centred
+    p = np.convolve(raw, np.ones(width) / width, mode="same")  # NaN spreads: not rest
+    p_pre = np.convolve(axis @ (pre - bias), np.ones(width) / width, mode="valid")
+    if p_pre.size < 3:
+        p_pre = axis @ (pre - bias)
+    p_level = float(np.median(p_pre))
+    p_rest = p_level + max(k_sd * MAD_TO_SD * float(np.median(np.abs(p_pre - p_level))), 0.2)
+    quiet = np.flatnonzero(p[: i + 1] <= p_rest)  # NaN is not rest
+    if not quiet.size:
+        return time_at(a, fs, rate.t0_s)
+    j = int(quiet[-1])
+    onset = float(j)
+    peak = float(np.nanmax(p[j : i + sustain + n_samples(1.0, fs)])) - p_level
+    start = _rise_start(raw - p_level, j, peak, p_rest - p_level)  # unsmoothed: no smear at the kink
+    if start is not None:
+        onset = min(start, float(j + 1))
+    return time_at(a, fs, rate.t0_s) + max(onset - off, 0.0) / fs
+
+
+def movement_onset_imu(
+    tilt: Tilt | None, rate: AngularRate | None, *, after_s: float, before_s: float
+) -> float | None:
+    """Movement onset from the gyroscope when there is one (:func:`movement_onset_gyro`), else from the
+    tilt (:func:`movement_onset`); None without either, or without a movement in the window."""
+    if rate is not None:
+        onset = movement_onset_gyro(rate, after_s=after_s, before_s=before_s)
+        if onset is not None or tilt is None:
+            return onset
+    if tilt is None:
+        return None
+    return movement_onset(tilt, after_s=after_s, before_s=before_s)

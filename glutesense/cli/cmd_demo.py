@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from glutesense.cli.cmd_analyze import analyze_to
-from glutesense.cli.cmd_record import add_sim_args, request_from_args, run_record
+from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args, run_record
 from glutesense.io import read_native
 from glutesense.roles import Protocol
 
@@ -42,6 +42,20 @@ def _pace(speed: float) -> str:
     return "real time" if speed == 1 else f"{speed:g}x real time"
 
 
+def _fell_behind(rec_duration_s: float, req: RecordRequest) -> float | None:
+    """The planned session length (s) when the recording ran far longer: the event loop could not keep
+    up with the scaled clock (each real second of lag is ``speed`` session seconds), so cues, samples
+    and the virtual person's reactions drift apart."""
+    from glutesense.recorder import build_schedule, schedule_duration_s
+
+    if math.isinf(req.speed) or req.speed <= 1:
+        return None
+    planned_s = schedule_duration_s(
+        build_schedule(req.protocol, req.reps, req.sides, req.rest_s, req.rep_period_s, req.hold_s)
+    )
+    return planned_s if rec_duration_s > 2.0 * planned_s + 5.0 else None
+
+
 def run(args: argparse.Namespace) -> int:
     from glutesense.report.verdict import verdict_lines
     from glutesense.truth import truth_in_session_time
@@ -64,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     )
     run_record(req)
     rec = read_native(session)
+    behind = _fell_behind(rec.duration_s, req)
     result = analyze_to(rec, Protocol(args.protocol), "default", out)
     print(f"session: {session}")
     print(f"report:  {out / 'report.html'}")
@@ -84,4 +99,11 @@ def run(args: argparse.Namespace) -> int:
                     errs.append(abs(got - want) * 1000)
         if errs:
             print(f"  (virtual person's truth: {len(errs)} onsets, largest error {max(errs):.0f} ms)")
+    if behind:
+        print(
+            f"  Note: at {req.speed:g}x real time this machine fell behind the virtual sensor (the session "
+            f"lasted {rec.duration_s:.0f} s instead of about {behind:.0f} s), which spoils its timing; run "
+            "with --speed inf (virtual time) or a lower --speed.",
+            file=sys.stderr,
+        )
     return 0

@@ -38,7 +38,9 @@ def add_sim_args(p: argparse.ArgumentParser, *, speed: float) -> None:
         "--speed",
         type=float,
         default=speed,
-        help=f"run the virtual sensor this many times faster than real time (default {speed:g})",
+        help=f"run the virtual sensor this many times faster than real time (default {speed:g}); a busy "
+        "machine may fall behind above ~16x, which spoils the timing: 'inf' runs in virtual time, as fast "
+        "as the CPU allows and always the same",
     )
     g.add_argument(
         "--sim-pattern",

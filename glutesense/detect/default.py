@@ -193,7 +193,7 @@ def spike_mask(e: FloatArray, k: int, *, window_bins: int, h_sd: float, pad_n: i
     m = e.size // k
     mag = np.abs(np.nan_to_num(e[: m * k])).reshape(m, k)
     med = np.median(mag, axis=1)
-    local = ndimage.median_filter(med, size=window_bins, mode="nearest")
+    local = ndimage.median_filter(med, size=window_bins, mode="reflect")
     local_sd = np.repeat(MAD_TO_SD * local, k)
     tail = np.full(e.size - local_sd.size, local_sd[-1] if local_sd.size else 0.0)
     local_sd = np.concatenate((local_sd, tail))
@@ -226,8 +226,7 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
     def _validate(self, fs_hz: float) -> None:
         cfg = self.settings
         period_ms = 1000.0 / fs_hz
-        for label, value_ms in (
-            ("bin_ms", cfg.bin_ms),
+        for label, value_ms in (  # bin_ms is rounded up to one sample where shorter (low rates)
             ("detect_window_ms", cfg.detect_window_ms),
             ("min_on_ms", cfg.min_on_ms),
         ):
@@ -332,8 +331,10 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         # lost bins are filled alternately far above and far below, which leaves the window's median
         # that of its finite bins; windows mostly lost are NaN
         fill = np.where(np.arange(lg.size) % 2 == 0, 1e6, -1e6)
-        stat = ndimage.median_filter(np.where(finite, lg, fill), size=w_bins, mode="nearest")
-        kept = ndimage.uniform_filter1d(finite.astype(np.float64), size=w_bins, mode="nearest")
+        # "reflect": a window at the recording's edge holds real bins (with "nearest" half of it is
+        # copies of the last bin, and one high last bin made a false burst at the very end)
+        stat = ndimage.median_filter(np.where(finite, lg, fill), size=w_bins, mode="reflect")
+        kept = ndimage.uniform_filter1d(finite.astype(np.float64), size=w_bins, mode="reflect")
         stat = np.where(kept > 0.5, stat, np.nan)
         if r == 1:
             return np.asarray(stat, dtype=np.float64)

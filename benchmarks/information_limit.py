@@ -14,7 +14,9 @@ per second as the benchmark's analysis band allows (``2 B`` for a band of ``B`` 
 min(450 Hz, 0.45 fs); a band-limited Gaussian signal carries no more), and only has to place the onset
 (posterior median on a 2 ms grid).  Its errors bound from below what any detector can reach on
 ``onset_accuracy.py``.  A second near-oracle is not told the shape: it averages over the five shapes
-with equal weight, which is the benchmark's own mix, so on average no detector can do better.
+with equal weight, which is the benchmark's own mix, so on average no detector can do better; its
+``order%`` is the firing order it would get right for the benchmark's lags (two independent onset
+errors drawn from its own).
 
 Usage::
 
@@ -100,12 +102,23 @@ def oracle_trial(rng: np.random.Generator, fs: float, snr_db: float, shape: str,
     return (known - t0) * 1000.0, (unknown - t0) * 1000.0
 
 
+def _order_right(rng: np.random.Generator, errors_ms: FloatArray, n: int = 20000) -> float:
+    """Firing order right (%) for the benchmark's lags (uniform -150..+250 ms, |lag| >= 40 ms) when each
+    of the two onsets carries an independent error drawn from ``errors_ms``."""
+    lag = rng.uniform(-150.0, 250.0, n)
+    lag = lag[np.abs(lag) >= 40.0]
+    seen = lag + rng.choice(errors_ms, lag.size) - rng.choice(errors_ms, lag.size)
+    return 100.0 * float(np.mean(np.sign(seen) == np.sign(lag)))
+
+
 def benchmark_range(rng: np.random.Generator, n_per_cell: int) -> None:
     print("\n# near-oracle over onset_accuracy.py's realistic range: bridge_sim shapes, rise 30-250 ms; "
           f"{n_per_cell} onsets per cell; error vs the activation start, ms")
     print(f"{'snr_db':>7} {'fs_hz':>6} | {'shape told: med|e|':>18} {'p90|e|':>7} {'bias':>6} | "
-          f"{'shape inferred: med|e|':>22} {'p90|e|':>7} {'bias':>6}")
+          f"{'shape inferred: med|e|':>22} {'p90|e|':>7} {'bias':>6} | {'order%':>6}")
     everything = []
+    orders = []
+    pairing = np.random.default_rng(99)  # apart from ``rng``: the error columns do not depend on it
     for lo, hi in ((3.0, 10.0), (10.0, 17.0), (17.0, 25.0)):
         for fs in (200.0, 500.0, 1000.0, 2000.0):
             e = np.array([
@@ -113,14 +126,16 @@ def benchmark_range(rng: np.random.Generator, n_per_cell: int) -> None:
                 for _ in range(n_per_cell)
             ])
             everything.append(e)
+            order = _order_right(pairing, e[:, 1])
+            orders.append(order)
             cols = " | ".join(
                 f"{np.median(np.abs(e[:, j])):{w}.1f} {np.percentile(np.abs(e[:, j]), 90):7.1f} "
                 f"{np.median(e[:, j]):6.1f}" for j, w in ((0, 18), (1, 22))
             )
-            print(f"{lo:3.0f}-{hi:<3.0f} {fs:6.0f} | {cols}")
+            print(f"{lo:3.0f}-{hi:<3.0f} {fs:6.0f} | {cols} | {order:6.1f}")
     a = np.abs(np.vstack(everything))
     print(f"{'all':>7} {'':>6} | {np.median(a[:, 0]):18.1f} {np.percentile(a[:, 0], 90):7.1f} {'':>6} | "
-          f"{np.median(a[:, 1]):22.1f} {np.percentile(a[:, 1], 90):7.1f}")
+          f"{np.median(a[:, 1]):22.1f} {np.percentile(a[:, 1], 90):7.1f} {'':>6} | {np.mean(orders):6.1f}")
 
 
 def main() -> int:

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
-from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice, runs_of
+from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice
+from glutesense.signal.runs import runs_of
 
 
 @dataclass(frozen=True)

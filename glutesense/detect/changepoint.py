@@ -27,7 +27,8 @@ from scipy import linalg, ndimage
 from scipy import signal as sps
 
 from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
-from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice, runs_of
+from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice
+from glutesense.signal.runs import runs_of
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from glutesense.detect.base import Burst, DetectionInput
 from glutesense.signal.envelope import rms_envelope
+from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at, n_samples, time_at
 
 FloatArray = npt.NDArray[np.float64]
@@ -18,12 +19,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 PEAK_ENVELOPE_S = 0.05
 """RMS window of the envelope a burst's ``peak_uv`` is read from (all detectors alike), seconds."""
-
-
-def runs_of(mask: BoolArray) -> list[tuple[int, int]]:
-    """Half-open runs ``[start, stop)`` where ``mask`` is true."""
-    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
 def merge_runs(runs: list[tuple[int, int]], gap_n: int) -> list[tuple[int, int]]:

@@ -49,10 +49,11 @@ from scipy import signal as sps
 
 from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.changepoint import ar_whitening_filter
-from glutesense.detect.common import PEAK_ENVELOPE_S, merge_runs, rest_slice, runs_of
+from glutesense.detect.common import PEAK_ENVELOPE_S, merge_runs, rest_slice
 from glutesense.detect.risefit import RiseFit, fit_rise, pooled_shape_prior
 from glutesense.signal.envelope import MAD_TO_SD, rms_envelope
 from glutesense.signal.filters import design_highpass
+from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at
 
 FloatArray = npt.NDArray[np.float64]

@@ -26,6 +26,7 @@ from glutesense.analysis import AnalysisResult, ChannelResult
 from glutesense.clinical import ClinicalRep, SessionClinical
 from glutesense.records import Recording
 from glutesense.roles import Muscle, Protocol, Role, Side
+from glutesense.signal.runs import runs_of
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -296,13 +297,7 @@ def minmax_decimate(x: FloatArray, n_buckets: int) -> tuple[FloatArray, FloatArr
 
 def nan_spans(x: FloatArray, fs_hz: float, t0_s: float) -> list[tuple[float, float]]:
     """``[start_s, stop_s)`` of every run of NaN samples."""
-    bad = ~np.isfinite(x)
-    if not bad.any():
-        return []
-    edges = np.diff(np.concatenate(([0], bad.astype(np.int8), [0])))
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
-    return [(t0_s + a / fs_hz, t0_s + b / fs_hz) for a, b in zip(starts, stops, strict=True)]
+    return [(t0_s + a / fs_hz, t0_s + b / fs_hz) for a, b in runs_of(~np.isfinite(x))]
 
 
 def _robust_range(x: FloatArray) -> tuple[float, float]:

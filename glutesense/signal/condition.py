@@ -29,6 +29,7 @@ from glutesense.signal.filters import (
     zero_phase_filter,
 )
 from glutesense.signal.mains import detect_mains_hz, harmonics_below, subtract_sinusoids
+from glutesense.signal.runs import runs_of
 from glutesense.signal.units import n_samples
 
 FloatArray = npt.NDArray[np.float64]
@@ -89,15 +90,6 @@ class Conditioned:
     notch_hz: tuple[float, ...]
     zero_phase: bool
     notes: tuple[str, ...]
-
-
-def finite_runs(x: FloatArray) -> list[tuple[int, int]]:
-    """Half-open index runs ``[start, stop)`` where ``x`` is finite."""
-    ok = np.isfinite(x).astype(np.int8)
-    edges = np.diff(np.concatenate(([0], ok, [0])))
-    starts = np.flatnonzero(edges == 1)
-    stops = np.flatnonzero(edges == -1)
-    return list(zip(starts.tolist(), stops.tolist(), strict=True))
 
 
 def adapt_band(
@@ -166,7 +158,7 @@ def condition_emg(
     sos = np.vstack(sections)
     pad_n = n_samples(EDGE_PAD_S, fs_hz)
     out = np.full_like(x, np.nan)
-    runs = finite_runs(x)
+    runs = runs_of(np.isfinite(x))
     if len(runs) > 1 or (runs and runs[0] != (0, x.size)):
         lost = int(x.size - sum(b - a for a, b in runs))
         notes.append(f"{who}{lost} lost samples in {max(len(runs) - 1, 1)} gap(s) kept as gaps")

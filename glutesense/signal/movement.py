@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from glutesense.signal.envelope import MAD_TO_SD
 from glutesense.signal.filters import zero_phase_lowpass
+from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at, n_samples, time_at
 
 FloatArray = npt.NDArray[np.float64]
@@ -118,8 +119,7 @@ def find_lifts(
     """
     x = np.nan_to_num(tilt.angle_deg, nan=0.0)
     high = x > min_change_deg
-    edges = np.diff(np.concatenate(([0], (x > 0.5 * min_change_deg).astype(np.int8), [0])))
-    runs = zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
+    runs = runs_of(x > 0.5 * min_change_deg)
     hold = n_samples(min_hold_s, tilt.fs_hz)
     lifts = []
     for a, b in runs:

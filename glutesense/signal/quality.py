@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from glutesense.signal.envelope import MAD_TO_SD
+from glutesense.signal.runs import covered, mask_of, runs_of
 from glutesense.signal.units import index_at, n_samples
 
 FloatArray = npt.NDArray[np.float64]
@@ -102,10 +103,6 @@ class SignalQuality:
         """``runs`` as ``(start_s, stop_s)`` times."""
         return tuple((self.t0_s + a / self.fs_hz, self.t0_s + b / self.fs_hz) for a, b in runs)
 
-    def damaged_mask(self) -> BoolArray:
-        """True where a sample is lost, clipped or flat, shape ``(n_samples,)``."""
-        return _mask(self.n_samples, self.lost_runs + self.clipped_runs + self.flat_runs)
-
 
 @dataclass(frozen=True)
 class WindowDamage:
@@ -118,25 +115,7 @@ class WindowDamage:
 
 
 def _runs(mask: BoolArray, min_len: int = 1) -> Runs:
-    """Half-open runs of True in ``mask`` at least ``min_len`` long."""
-    if not mask.any():
-        return ()
-    padded = np.concatenate(([False], mask, [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    starts, stops = edges[::2], edges[1::2]
-    long = stops - starts >= min_len
-    return tuple((int(a), int(b)) for a, b in zip(starts[long], stops[long], strict=True))
-
-
-def _mask(n: int, runs: Sequence[tuple[int, int]]) -> BoolArray:
-    m = np.zeros(n, dtype=bool)
-    for a, b in runs:
-        m[a:b] = True
-    return m
-
-
-def _covered(runs: Runs) -> int:
-    return sum(b - a for a, b in runs)
+    return tuple(runs_of(mask, min_len))
 
 
 def _rail_mask(x: FloatArray, ok: BoolArray, rail_uv: tuple[float, float] | None) -> BoolArray:
@@ -250,7 +229,7 @@ def assess_channel(
     ok = np.isfinite(x)
     lost_runs = _runs(~ok)
     clipped_runs = _runs(_rail_mask(x, ok, rail_uv), CLIP_MIN_SAMPLES)
-    clipped = _mask(n, clipped_runs)
+    clipped = mask_of(n, clipped_runs)
     blocks = _diff_blocks(x, fs_hz)
     min_flat = flat_min_samples(_repeat_share(blocks), n, fs_hz)
     flat_runs: Runs = ()
@@ -260,7 +239,7 @@ def assess_channel(
         eq = kept[1:] & kept[:-1] & (np.diff(np.where(ok, x, 0.0)) == 0.0)
         flat_runs = tuple((a, b + 1) for a, b in _runs(eq, max(min_flat - 1, 1)))
     noise, step = _rest_noise(blocks)
-    damaged = _covered(_runs(_mask(n, lost_runs + clipped_runs + flat_runs)))
+    damaged = covered(_runs(mask_of(n, lost_runs + clipped_runs + flat_runs)))
     return SignalQuality(
         fs_hz=fs_hz,
         t0_s=t0_s,
@@ -268,9 +247,9 @@ def assess_channel(
         lost_runs=lost_runs,
         clipped_runs=clipped_runs,
         flat_runs=flat_runs,
-        lost_fraction=_covered(lost_runs) / n if n else 1.0,
-        clipped_fraction=_covered(clipped_runs) / n if n else 0.0,
-        flat_fraction=_covered(flat_runs) / n if n else 0.0,
+        lost_fraction=covered(lost_runs) / n if n else 1.0,
+        clipped_fraction=covered(clipped_runs) / n if n else 0.0,
+        flat_fraction=covered(flat_runs) / n if n else 0.0,
         damaged_fraction=damaged / n if n else 1.0,
         flat_min_samples=min_flat,
         step_uv=step,
@@ -301,7 +280,7 @@ def window_damage(q: SignalQuality, start_s: float, stop_s: float) -> WindowDama
     outside = width - max(hi - lo, 0)
 
     def share(runs: Runs) -> BoolArray:
-        return _mask(q.n_samples, runs)[lo:hi] if hi > lo else np.zeros(0, dtype=bool)
+        return mask_of(q.n_samples, runs)[lo:hi] if hi > lo else np.zeros(0, dtype=bool)
 
     lost, clip, flat = share(q.lost_runs), share(q.clipped_runs), share(q.flat_runs)
     return WindowDamage(

@@ -3,7 +3,7 @@
 The pipeline reads like a methods section: check each raw EMG channel for clipping,
 flat lines and lost samples (flat lines that cannot be quantised rest become lost
 samples) -> condition it for its sample rate -> resting baseline (``rest`` event,
-else the quietest second) -> onset detector (from the registry) -> tilt from the
+else the quietest 2 s) -> onset detector (from the registry) -> tilt from the
 accelerometer, angular rate from the gyroscope (movement onsets come from the
 gyroscope when there is one) -> the protocol's rep windows -> the detector's
 sensitive second pass inside rep windows where the first pass found no (or only a
@@ -95,12 +95,11 @@ class ChannelResult:
     trace_t0_s, trace_hz : float
     trace_uv : ndarray, shape (n,)
         RMS envelope, µV, at ``trace_hz`` (for figures and hold amplitudes).
-    quality : SignalQuality or None
+    quality : SignalQuality
         Clipping, flat lines and lost samples of the raw channel (:mod:`glutesense.signal.quality`).
-    snr_db : float or None
-        Activation over rest (sustained bursts' median envelope vs the baseline), None without one.
-    quality_score : float or None
-        :func:`glutesense.signal.quality.quality_score` of the channel, 0..1.
+    active_uv : float or None
+        Median trace inside the final sustained bursts (µV RMS), None without one (or before the
+        bursts are final).
     """
 
     role: Role
@@ -113,9 +112,18 @@ class ChannelResult:
     trace_t0_s: float
     trace_hz: float
     trace_uv: FloatArray
-    quality: SignalQuality | None = None
-    snr_db: float | None = None
-    quality_score: float | None = None
+    quality: SignalQuality
+    active_uv: float | None = None
+
+    @property
+    def snr_db(self) -> float | None:
+        """Activation over rest (:func:`glutesense.signal.quality.snr_db`), None without a contraction."""
+        return snr_db(self.baseline.median, self.active_uv)
+
+    @property
+    def quality_score(self) -> float:
+        """:func:`glutesense.signal.quality.quality_score` of the channel, 0..1."""
+        return quality_score(self.quality, self.snr_db)
 
     def mean_uv(self, start_s: float, stop_s: float) -> float | None:
         """Mean of the trace over ``[start_s, stop_s)``, None if empty."""
@@ -240,25 +248,20 @@ def _analyze_channel(
     return result, data
 
 
-def _with_score(channel: ChannelResult) -> ChannelResult:
-    """``channel`` with its SNR and quality score (from its final bursts)."""
+def _with_activity(channel: ChannelResult) -> ChannelResult:
+    """``channel`` with its active level (from its final bursts), which its SNR and score derive from."""
     active = active_level_uv(
         channel.trace_uv,
         channel.trace_hz,
         channel.trace_t0_s,
         [(b.onset_s, b.offset_s) for b in channel.bursts],
     )
-    snr = snr_db(channel.baseline.median, active)
-    score = quality_score(channel.quality, snr) if channel.quality is not None else None
-    return replace(channel, snr_db=snr, quality_score=score)
+    return replace(channel, active_uv=active)
 
 
 def _row_quality(channel: ChannelResult, burst: Burst) -> float:
-    """Channel score x (1 - damaged share of the onset window); 1 when quality is unknown."""
-    if channel.quality is None:
-        return 1.0
-    score = 1.0 if channel.quality_score is None else channel.quality_score
-    return score * (1.0 - onset_damage(channel.quality, burst.onset_s))
+    """Channel score x (1 - damaged share of the onset window)."""
+    return channel.quality_score * (1.0 - onset_damage(channel.quality, burst.onset_s))
 
 
 NO_ACTIVATION = "no activation above the resting level"
@@ -472,7 +475,7 @@ def analyze(
     notes.extend(seg.notes)
     refine = proto is Protocol.BRIDGE
     channels = tuple(
-        _with_score(_second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine)) for c, d in first
+        _with_activity(_second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine)) for c, d in first
     )
     by_role = {c.role: c for c in channels}
     reps = tuple(

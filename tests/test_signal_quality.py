@@ -169,7 +169,7 @@ def test_burst_with_its_onset_in_a_flat_stretch_gets_a_lower_confidence() -> Non
     other = flat_res.channel(Role.HAMSTRING_L)
     assert other is not None and other.quality is not None and other.quality.flat_runs == ()
     # the clinical quality and the report table carry the flat line, the score and a note
-    q = channel_quality(ch, damaged)
+    q = channel_quality(ch)
     assert q.flat_fraction is not None and q.flat_fraction > 0
     assert q.score is not None and q.score < 1.0
     assert any(n.startswith("flat line for 0.2 s from") and "electrode contact?" in n for n in q.notes)

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from glutesense.analysis import ChannelResult
-from glutesense.records import Recording
 from glutesense.roles import Role
-from glutesense.signal.quality import (
-    SUSTAINED_S,
-    SignalQuality,
-    active_level_uv,
-    assess_channel,
-    quality_score,
-    snr_db,
-)
+from glutesense.signal.quality import SUSTAINED_S, SignalQuality
 
 __all__ = ["CLIP_FRACTION", "SUSTAINED_S", "ChannelQuality", "channel_quality"]
 
@@ -81,47 +71,30 @@ def _run_notes(q: SignalQuality, runs: tuple[tuple[int, int], ...], what: str, w
     return notes
 
 
-def channel_quality(ch: ChannelResult, recording: Recording | None) -> ChannelQuality:
-    """Quality of ``ch``.
-
-    Lost data, clipping and flat lines come from the channel's raw-sample assessment
-    (``ch.quality``, made by ``analyze``), else from the raw samples in ``recording``; without
-    either, lost data come from the envelope's gaps and clipping and flat lines are unknown (None).
-    """
+def channel_quality(ch: ChannelResult) -> ChannelQuality:
+    """Quality of ``ch``: lost data, clipping and flat lines from the raw-sample assessment ``analyze``
+    made (``ch.quality``), SNR and score from its final bursts."""
     q = ch.quality
-    if q is None and recording is not None:
-        x, fs_hz, t0_s = recording.signal(ch.role)
-        q = assess_channel(x, fs_hz, t0_s=t0_s)
-    if q is not None:
-        lost = q.lost_fraction
-    else:
-        x = ch.trace_uv
-        lost = float(1.0 - np.isfinite(x).mean()) if x.size else 1.0
-    base = ch.baseline.median
-    active = active_level_uv(
-        ch.trace_uv, ch.trace_hz, ch.trace_t0_s, [(b.onset_s, b.offset_s) for b in ch.bursts]
-    )
-    snr = snr_db(base, active)
-    clipped = q.clipped_fraction if q is not None else None
+    clipped = q.clipped_fraction
     notes = []
-    if lost > 0:
-        notes.append(f"{100 * lost:.1f} % of samples lost")
-    if q is not None and clipped is not None and clipped > CLIP_FRACTION:
+    if q.lost_fraction > 0:
+        notes.append(f"{100 * q.lost_fraction:.1f} % of samples lost")
+    if clipped > CLIP_FRACTION:
         notes.append(f"clipping suspected ({100 * clipped:.2f} % of samples held at a rail)")
         notes += _run_notes(q, q.clipped_runs, "clipping", "gain too high or electrode artefact?")
-    if q is not None and q.flat_runs:
+    if q.flat_runs:
         notes += _run_notes(q, q.flat_runs, "flat line", "electrode contact?")
-    if active is None:
+    if ch.active_uv is None:
         notes.append("no sustained contraction detected")
     return ChannelQuality(
         ch.role,
-        base,
-        active,
-        snr,
-        lost,
+        ch.baseline.median,
+        ch.active_uv,
+        ch.snr_db,
+        q.lost_fraction,
         clipped,
         len(ch.bursts),
         tuple(notes),
-        flat_fraction=q.flat_fraction if q is not None else None,
-        score=quality_score(q, snr) if q is not None else None,
+        flat_fraction=q.flat_fraction,
+        score=ch.quality_score,
     )

@@ -100,9 +100,9 @@ def assess(
     result : AnalysisResult
         From :func:`glutesense.analysis.analyze` on ``recording``.
     recording : Recording or None
-        Its events (reference contractions, ``lift`` cues) and raw samples (lost data,
-        clipping) are read.  Without it (None) there are no events and quality comes from
-        the envelopes alone (clipping unknown); the verdicts are otherwise the same.
+        Its events (reference contractions, ``lift`` cues) are read.  Without it (None) there are
+        no events; signal quality comes from ``result`` either way (``analyze`` assessed the raw
+        samples), and the verdicts are otherwise the same.
     thresholds : Thresholds, optional
         Verdict thresholds (default :class:`glutesense.norms.Thresholds`).
     """
@@ -111,7 +111,7 @@ def assess(
     refs = tuple(reference_of(c, rec.events) for c in result.channels)
     by_role = {r.role: r for r in refs}
     reps = tuple(clinical_rep(r, result, rec, by_role) for r in result.reps)
-    quality = tuple(channel_quality(c, recording) for c in result.channels)
+    quality = tuple(channel_quality(c) for c in result.channels)
     q_by_role = {q.role: q for q in quality}
     sides = tuple(summarize(s.side, reps, result.protocol, q_by_role, t) for s in result.sides)
     kinds = {r.kind for r in refs}

@@ -26,6 +26,7 @@ from glutesense.records import Event, RawPacket, StreamKind
 from glutesense.roles import Protocol, Side
 from glutesense.transport.ble import LinkNotice, NoticeKind
 from glutesense.transport.clock import Clock
+from glutesense.transport.tasks import cancel_and_wait
 
 SEQ_MODULUS = 1 << 16
 
@@ -720,9 +721,7 @@ async def _run(
         return result
     finally:
         for consumer in consumers:
-            consumer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await consumer
+            await cancel_and_wait(consumer)
         if not stopped:
             for link in links:
                 with contextlib.suppress(Exception):

@@ -21,6 +21,7 @@ from glutesense.profiles import PROFILES, DeviceProfile, diy_v1, get_profile
 from glutesense.records import RawPacket
 from glutesense.transport.backends import BackendPair, is_sim, sim_profile
 from glutesense.transport.clock import Clock
+from glutesense.transport.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from bleak import BleakClient
@@ -446,10 +447,7 @@ class SensorLink:
         """Stop reconnecting and disconnect (streaming is not stopped: call :meth:`stop` first)."""
         self._closing = True
         task, self._reconnect_task = self._reconnect_task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         client, self._client = self._client, None
         if client is not None:
             with contextlib.suppress(Exception):

@@ -16,7 +16,6 @@ characteristics (Polar's PMD control point answers that way).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -34,6 +33,7 @@ from glutesense.profiles import DeviceProfile
 from glutesense.roles import Protocol
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock, MonotonicClock
+from glutesense.transport.tasks import cancel_and_wait
 from glutesense.virtual.params import PersonParams
 from glutesense.virtual.sensor import Faults, VirtualSensor, VirtualSensorSpec
 from glutesense.virtual.wire import SIM_ANNOTATION_CHAR, WIRES
@@ -132,10 +132,7 @@ class AdvertisingScanner(BaseBleakScanner):
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _loop(self) -> None:
         while True:

@@ -24,7 +24,6 @@ bound to one :class:`ReplayDevice` (no module-level state).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from glutesense.profiles import DeviceProfile, get_profile
 from glutesense.records import RawPacket
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock
+from glutesense.transport.tasks import cancel_and_wait
 from glutesense.virtual.backend import AdvertisingScanner, SimulatedClientBackend, profile_services
 
 DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"
@@ -226,10 +226,7 @@ class ReplayDevice:
     async def stop(self) -> None:
         """Cancel the replay task (end of test)."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     # -------------------------------------------------------------- replay
     async def _replay(self) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -39,6 +39,7 @@ from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock
 from glutesense.transport.tasks import cancel_and_wait
 from glutesense.virtual.backend import AdvertisingScanner, SimulatedClientBackend, profile_services
+from glutesense.virtual.link import OneClientLink
 
 DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"
 
@@ -150,7 +151,7 @@ class ReplaySpec:
         return cls.from_packets(data.packets, device=device, **kwargs)
 
 
-class ReplayDevice:
+class ReplayDevice(OneClientLink):
     """The device side: advertises, accepts one client, replays notifications with faults.
 
     Parameters
@@ -170,7 +171,6 @@ class ReplayDevice:
         """``(index, reason)`` of every notification that never reached the host."""
         self.n_disconnects = 0
         self.done = asyncio.Event()
-        self._on_link_lost: Callable[[], None] | None = None
         self._notify: dict[int, NotifyCallback] = {}
         self._sending = False
         self._task: asyncio.Task[None] | None = None
@@ -179,8 +179,8 @@ class ReplayDevice:
 
     # --------------------------------------------------------------- state
     @property
-    def connected(self) -> bool:
-        return self._on_link_lost is not None
+    def link_name(self) -> str:
+        return self.spec.advertised_name
 
     @property
     def reachable(self) -> bool:
@@ -189,13 +189,6 @@ class ReplayDevice:
     @property
     def lost_indices(self) -> list[int]:
         return sorted(i for i, _ in self.lost)
-
-    def attach(self, on_link_lost: Callable[[], None]) -> None:
-        if self.connected:
-            raise ConnectionError(f"{self.spec.advertised_name} is already connected to another client")
-        if not self.reachable:
-            raise ConnectionError(f"{self.spec.advertised_name} is out of range")
-        self._on_link_lost = on_link_lost
 
     def detach(self) -> None:
         self._on_link_lost = None

@@ -37,6 +37,7 @@ import numpy as np
 from glutesense.records import StreamKind
 from glutesense.roles import Protocol, Role
 from glutesense.transport.clock import Clock
+from glutesense.virtual.link import OneClientLink
 from glutesense.virtual.params import PersonParams
 from glutesense.virtual.person import VirtualPerson
 from glutesense.virtual.wire import (
@@ -233,7 +234,7 @@ class _StreamState:
         return (n_packets * self.spec.per_packet - 1) / self.spec.fs_hz
 
 
-class VirtualSensor:
+class VirtualSensor(OneClientLink):
     """Runtime state of one virtual sensor (device side); see the module docstring."""
 
     def __init__(self, spec: VirtualSensorSpec, clock: Clock) -> None:
@@ -263,7 +264,6 @@ class VirtualSensor:
         self._n_marks = 0
         self._t0_host_ns: int | None = None
         self._notify: dict[int, NotifyCallback] = {}
-        self._on_link_lost: Callable[[], None] | None = None
         self._sending = False
         self._task: asyncio.Task[None] | None = None
         self._unreachable_until_ns = 0
@@ -308,20 +308,12 @@ class VirtualSensor:
 
     # ----------------------------------------------------------- connection
     @property
-    def connected(self) -> bool:
-        return self._on_link_lost is not None
+    def link_name(self) -> str:
+        return self.spec.advertised_name
 
     @property
     def reachable(self) -> bool:
         return self.clock.now_ns() >= self._unreachable_until_ns
-
-    def attach(self, on_link_lost: Callable[[], None]) -> None:
-        """A client connects; ``on_link_lost`` is called if the device drops the link."""
-        if self.connected:
-            raise ConnectionError(f"{self.spec.advertised_name} is already connected to another client")
-        if not self.reachable:
-            raise ConnectionError(f"{self.spec.advertised_name} is out of range")
-        self._on_link_lost = on_link_lost
 
     def detach(self) -> None:
         """The client disconnects: stop sending."""

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import Role
+from glutesense.roles import ACC_ROLES, GYR_ROLES, Role, SignalKind
+
+
+def imu_channels(acc_g_per_count: float, gyr_dps_per_count: float | None = None) -> tuple[ChannelSpec, ...]:
+    """``acc_x/y/z`` (and ``gyr_x/y/z`` when the device has a gyroscope) with their roles and scales."""
+    acc = tuple(ChannelSpec(r.value, SignalKind.ACC, r, acc_g_per_count) for r in ACC_ROLES)
+    if gyr_dps_per_count is None:
+        return acc
+    return acc + tuple(ChannelSpec(r.value, SignalKind.GYR, r, gyr_dps_per_count) for r in GYR_ROLES)
 
 
 class MalformedPacket(ValueError):

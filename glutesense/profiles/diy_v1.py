@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.profiles.base import DeviceProfile, MalformedPacket
+from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 from glutesense.records import ChannelSpec, SampleBlock, StreamKind
 from glutesense.roles import Role, SignalKind
 
@@ -66,14 +66,7 @@ EMG_CHANNELS = (
     ChannelSpec("emg6", SignalKind.EMG, Role.ERECTOR_L, EMG_UV_PER_COUNT),
     ChannelSpec("emg7", SignalKind.EMG, Role.ERECTOR_R, EMG_UV_PER_COUNT),
 )
-IMU_CHANNELS = (
-    ChannelSpec("acc_x", SignalKind.ACC, Role.ACC_X, ACC_G_PER_COUNT),
-    ChannelSpec("acc_y", SignalKind.ACC, Role.ACC_Y, ACC_G_PER_COUNT),
-    ChannelSpec("acc_z", SignalKind.ACC, Role.ACC_Z, ACC_G_PER_COUNT),
-    ChannelSpec("gyr_x", SignalKind.GYR, Role.GYR_X, GYR_DPS_PER_COUNT),
-    ChannelSpec("gyr_y", SignalKind.GYR, Role.GYR_Y, GYR_DPS_PER_COUNT),
-    ChannelSpec("gyr_z", SignalKind.GYR, Role.GYR_Z, GYR_DPS_PER_COUNT),
-)
+IMU_CHANNELS = imu_channels(ACC_G_PER_COUNT, GYR_DPS_PER_COUNT)
 _SCALES = {
     StreamKind.EMG: np.full(len(EMG_CHANNELS), EMG_UV_PER_COUNT),
     StreamKind.IMU: np.array([c.scale for c in IMU_CHANNELS]),

@@ -44,7 +44,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.profiles.base import DeviceProfile, MalformedPacket
+from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 from glutesense.records import ChannelSpec, SampleBlock, StreamKind
 from glutesense.roles import Role, SignalKind
 
@@ -277,11 +277,7 @@ EMG_CHANNELS = (
     ChannelSpec("ch3", SignalKind.EMG, Role.GLUTE_MAX_R, EMG_UV_PER_COUNT),
     ChannelSpec("ch4", SignalKind.EMG, Role.HAMSTRING_R, EMG_UV_PER_COUNT),
 )
-IMU_CHANNELS = (
-    ChannelSpec("acc_x", SignalKind.ACC, Role.ACC_X, ACC_G_PER_COUNT),
-    ChannelSpec("acc_y", SignalKind.ACC, Role.ACC_Y, ACC_G_PER_COUNT),
-    ChannelSpec("acc_z", SignalKind.ACC, Role.ACC_Z, ACC_G_PER_COUNT),
-)
+IMU_CHANNELS = imu_channels(ACC_G_PER_COUNT)
 
 
 def _profile(name: str, firmware: int, seq_modulus: int, description: str) -> DeviceProfile:

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.profiles.base import DeviceProfile, MalformedPacket
+from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 from glutesense.profiles.ganglion import PacketCounter
 from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import Role, SignalKind
+from glutesense.roles import SignalKind
 
 
 def myo_uuid(short_id: int) -> str:
@@ -163,14 +163,7 @@ class MyoDecoder:
 
 
 EMG_CHANNELS = tuple(ChannelSpec(f"emg{k}", SignalKind.EMG, None, EMG_SCALE) for k in range(N_EMG))
-IMU_CHANNELS = (
-    ChannelSpec("acc_x", SignalKind.ACC, Role.ACC_X, ACC_G_PER_COUNT),
-    ChannelSpec("acc_y", SignalKind.ACC, Role.ACC_Y, ACC_G_PER_COUNT),
-    ChannelSpec("acc_z", SignalKind.ACC, Role.ACC_Z, ACC_G_PER_COUNT),
-    ChannelSpec("gyr_x", SignalKind.GYR, Role.GYR_X, GYR_DPS_PER_COUNT),
-    ChannelSpec("gyr_y", SignalKind.GYR, Role.GYR_Y, GYR_DPS_PER_COUNT),
-    ChannelSpec("gyr_z", SignalKind.GYR, Role.GYR_Z, GYR_DPS_PER_COUNT),
-)
+IMU_CHANNELS = imu_channels(ACC_G_PER_COUNT, GYR_DPS_PER_COUNT)
 
 PROFILE = DeviceProfile(
     name="myo",

@@ -39,9 +39,9 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.profiles.base import DeviceProfile, MalformedPacket
+from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import Role, SignalKind
+from glutesense.roles import SignalKind
 
 PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CONTROL_POINT = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"
@@ -418,11 +418,7 @@ class PolarPmdDecoder:
 
 
 def _acc_channels() -> tuple[ChannelSpec, ...]:
-    return (
-        ChannelSpec("acc_x", SignalKind.ACC, Role.ACC_X, MG_TO_G),
-        ChannelSpec("acc_y", SignalKind.ACC, Role.ACC_Y, MG_TO_G),
-        ChannelSpec("acc_z", SignalKind.ACC, Role.ACC_Z, MG_TO_G),
-    )
+    return imu_channels(MG_TO_G)
 
 
 # ECG is a biopotential in µV; it travels on the EMG stream with no default role (the H10's

@@ -39,7 +39,7 @@ from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock
 from glutesense.transport.tasks import cancel_and_wait
 from glutesense.virtual.backend import AdvertisingScanner, SimulatedClientBackend, profile_services
-from glutesense.virtual.link import OneClientLink
+from glutesense.virtual.link import LinkFaults, OneClientLink
 
 DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"
 
@@ -54,48 +54,24 @@ class ReplayNotification:
 
 
 @dataclass(frozen=True)
-class ReplayFaults:
-    """Faults injected between the replayed "firmware" and the radio.
+class ReplayFaults(LinkFaults):
+    """Faults injected between the replayed "firmware" and the radio (:class:`LinkFaults`; device
+    times are replay seconds since the first notification; bursts share one host receive time;
+    ``drop_probability`` applies to the notifications not in ``drop_indices``, drawn with ``seed``).
 
     Attributes
     ----------
     drop_indices : frozenset of int
         Notification indices that are never delivered.
-    drop_probability : float
-        Probability that any other notification is not delivered (0..1, drawn with ``seed``).
     duplicate_indices : frozenset of int
         Notification indices delivered twice.
-    duplicate_probability : float
-        Probability that a delivered notification is delivered twice (0..1).
-    burst_every_s : float
-        When > 0, notifications are held and delivered all at once every ``burst_every_s``
-        replay seconds (with the same host receive time, as BlueZ hands them over).
-    disconnects_at_s : tuple of float
-        Replay times (s since the first notification) at which the device drops the link.
-    down_s : float
-        How long the device stays out of range after each disconnect, s.
-    never_answers : bool
-        The device advertises but never completes a connection.
     seed : int
         Seed of the probabilistic faults.
     """
 
     drop_indices: frozenset[int] = frozenset()
-    drop_probability: float = 0.0
     duplicate_indices: frozenset[int] = frozenset()
-    duplicate_probability: float = 0.0
-    burst_every_s: float = 0.0
-    disconnects_at_s: tuple[float, ...] = ()
-    down_s: float = 1.0
-    never_answers: bool = False
     seed: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("drop_probability", "duplicate_probability"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if self.down_s < 0 or self.burst_every_s < 0:
-            raise ValueError("down_s and burst_every_s must be >= 0")
 
 
 @dataclass(frozen=True)

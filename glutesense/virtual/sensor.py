@@ -37,7 +37,7 @@ import numpy as np
 from glutesense.records import StreamKind
 from glutesense.roles import Protocol, Role
 from glutesense.transport.clock import Clock
-from glutesense.virtual.link import OneClientLink
+from glutesense.virtual.link import LinkFaults, OneClientLink
 from glutesense.virtual.params import PersonParams
 from glutesense.virtual.person import VirtualPerson
 from glutesense.virtual.wire import (
@@ -54,42 +54,17 @@ NotifyCallback = Callable[[bytearray], None]
 
 
 @dataclass(frozen=True)
-class Faults:
-    """Fault injection between the firmware and the radio.
+class Faults(LinkFaults):
+    """Fault injection between the virtual sensor's firmware and the radio (:class:`LinkFaults`;
+    device times are seconds since the first sample).
 
     Attributes
     ----------
-    drop_probability : float
-        Probability that a produced packet is not delivered (0..1).
     disconnect_at_s : float or None
-        Device time (s since the first sample) at which the link drops once.
-    disconnects_at_s : tuple of float
-        More device times at which the link drops (each once).
-    down_s : float
-        How long the device stays unreachable after each disconnect, s.
-    duplicate_probability : float
-        Probability that a delivered notification is delivered twice (0..1).
-    burst_every_s : float
-        When > 0, notifications are held and delivered all at once every ``burst_every_s``
-        device seconds, as BlueZ hands over several queued notifications together.
-    never_answers : bool
-        The device advertises but never completes a connection.
+        One more device time at which the link drops (besides ``disconnects_at_s``).
     """
 
-    drop_probability: float = 0.0
     disconnect_at_s: float | None = None
-    disconnects_at_s: tuple[float, ...] = ()
-    down_s: float = 1.0
-    duplicate_probability: float = 0.0
-    burst_every_s: float = 0.0
-    never_answers: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("drop_probability", "duplicate_probability"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        if self.down_s < 0 or self.burst_every_s < 0:
-            raise ValueError("down_s and burst_every_s must be >= 0")
 
     @property
     def disconnect_times_s(self) -> tuple[float, ...]:

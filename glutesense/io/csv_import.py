@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from glutesense.io.common import InputError, assign_roles, read_events_table, split_unit, unit_factor
 from glutesense.records import Event, FloatArray, Recording, Stream
@@ -75,8 +76,9 @@ def read_csv(
     )
 
 
-def _rate_of_time_column(t: FloatArray) -> tuple[float, bool]:
-    """Sample rate of an increasing time column and whether the rows lie on a regular grid.
+def _rate_of_time_column(t: FloatArray) -> tuple[float, bool, bool]:
+    """Sample rate of an increasing time column, whether the rows lie on a regular grid, and whether
+    one over the median spacing would have been a wrong rate (the column is rounded too coarsely).
 
     The rate is ``(n - 1) / (t[-1] - t[0])``, not one over the median spacing: a column written with
     fewer digits than the sample period needs (1024 Hz to 4 decimals) has spacings that alternate
@@ -86,17 +88,15 @@ def _rate_of_time_column(t: FloatArray) -> tuple[float, bool]:
     """
     n = t.size
     fs_end = (n - 1) / float(t[-1] - t[0])
-    dt = np.diff(t)
-    rounding = float(np.min(dt[dt > 0])) if n > 2 else 0.0
+    fs_med = 1.0 / float(np.median(np.diff(t)))
     resolution = _resolution(t)
     residual = np.abs(t - (t[0] + np.arange(n) / fs_end))
-    if float(np.max(residual)) <= 0.5 / fs_end + resolution or rounding <= 0:
+    if float(np.max(residual)) <= 0.5 / fs_end + resolution or n <= 2:
         whole = float(round(fs_end))  # 1024.0012 Hz from a rounded column is 1024 Hz if that fits
         if whole > 0 and np.max(np.abs(t - (t[0] + np.arange(n) / whole))) <= 0.5 / whole + resolution:
-            return whole, True
-        return float(fs_end), True
-    fs_med = 1.0 / float(np.median(dt))
-    return (float(round(fs_med)) if abs(fs_med - round(fs_med)) < 1e-6 * fs_med else fs_med), False
+            fs_end = whole
+        return float(fs_end), True, abs(fs_end - fs_med) > 1e-3 * fs_end
+    return (float(round(fs_med)) if abs(fs_med - round(fs_med)) < 1e-6 * fs_med else fs_med), False, False
 
 
 def _resolution(t: FloatArray) -> float:
@@ -136,8 +136,8 @@ def recording_from_table(
         t = pd.to_numeric(df[time_col], errors="coerce").to_numpy(float) * _TIME_COLUMNS[time_col.lower()]
         if np.isnan(t).any() or t.size < 2 or not np.all(np.diff(t) > 0):
             raise InputError(f"{src}: column {time_col!r} must hold increasing numbers (seconds)")
-        fs_file, regular = _rate_of_time_column(t)
-        if regular and abs(fs_file - 1.0 / float(np.median(np.diff(t)))) > 1e-3 * fs_file:
+        fs_file, regular, rounded = _rate_of_time_column(t)
+        if rounded:
             notes.append(
                 f"column {time_col!r} is rounded to fewer digits than its sample period; sample rate "
                 f"taken from the whole column: {fs_file:g} Hz"
@@ -162,6 +162,17 @@ def recording_from_table(
             f"columns are {', '.join(df.columns)}; map them with --map ROLE=NAME"
         )
 
+    grid: FloatArray | None = None
+    kept: npt.NDArray[np.bool_] | None = None
+    if irregular and t is not None:
+        grid = t0 + np.arange(int(np.floor((t[-1] - t0) * fs_hz)) + 1) / fs_hz
+        after = np.searchsorted(t, grid)
+        near = np.minimum(
+            np.abs(t[np.clip(after, 0, t.size - 1)] - grid),
+            np.abs(t[np.clip(after - 1, 0, t.size - 1)] - grid),
+        )
+        kept = near <= 1.0 / fs_hz  # grid points without a row within a sample: missing rows stay lost
+
     def column(role: Role) -> FloatArray:
         name = roles[role]
         x = pd.to_numeric(df[name], errors="coerce").to_numpy(float)
@@ -172,11 +183,8 @@ def recording_from_table(
         if role.kind is not SignalKind.EMG and np.isnan(x).any() and not np.isnan(x).all():
             ok = ~np.isnan(x)  # an IMU at a lower rate on a shared time column
             x = np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
-        if irregular and t is not None:
-            grid = t0 + np.arange(int(np.floor((t[-1] - t0) * fs_hz)) + 1) / fs_hz
-            near = np.abs(t[np.clip(np.searchsorted(t, grid), 0, t.size - 1)] - grid)
-            near = np.minimum(near, np.abs(t[np.clip(np.searchsorted(t, grid) - 1, 0, t.size - 1)] - grid))
-            x = np.where(near <= 1.0 / fs_hz, np.interp(grid, t, x), np.nan)  # missing rows stay lost
+        if grid is not None and kept is not None and t is not None:
+            x = np.where(kept, np.interp(grid, t, x), np.nan)
         return x
 
     if irregular:

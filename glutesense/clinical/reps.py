@@ -24,7 +24,7 @@ from glutesense.metrics import RepResult
 from glutesense.protocols.cues import cues, next_after
 from glutesense.records import Event, Recording
 from glutesense.roles import Muscle, Protocol, Role, Side
-from glutesense.signal.envelope import MAD_TO_SD, moving_mean
+from glutesense.signal.envelope import median_sd, moving_mean
 from glutesense.signal.movement import Tilt
 from glutesense.signal.units import index_at
 
@@ -288,8 +288,8 @@ def weight_shift(
         seg = tilt.angle_deg[win]
         pre = pre[np.isfinite(pre)]
         if pre.size >= 3 and seg.size and np.isfinite(seg).any():
-            level = float(np.median(pre))
-            noise = max(3.0 * MAD_TO_SD * float(np.median(np.abs(pre - level))), MIN_TILT_DEG)
+            level, sd = median_sd(pre)
+            noise = max(3.0 * sd, MIN_TILT_DEG)
             dev = np.nan_to_num(np.abs(seg - level))
             peak = float(dev.max())
             if peak >= 1.0:

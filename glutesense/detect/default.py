@@ -51,7 +51,7 @@ from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.changepoint import ar_whitening_filter
 from glutesense.detect.common import PEAK_ENVELOPE_S, merge_runs, rest_slice
 from glutesense.detect.risefit import RiseFit, fit_rise, pooled_shape_prior
-from glutesense.signal.envelope import MAD_TO_SD, rms_envelope
+from glutesense.signal.envelope import MAD_TO_SD, median_sd, rms_envelope
 from glutesense.signal.filters import design_highpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at
@@ -212,7 +212,7 @@ def bin_dof(rest_bins: FloatArray) -> float:
     lg = np.log(rest_bins[np.isfinite(rest_bins) & (rest_bins > 0)])
     if lg.size < 10:
         return 1.0
-    sd = MAD_TO_SD * float(np.median(np.abs(lg - np.median(lg))))
+    _, sd = median_sd(lg)
     grid = np.geomspace(0.5, 400.0, 400)
     var = special.polygamma(1, grid / 2.0)
     return float(np.interp(-sd * sd, -var, grid))
@@ -278,8 +278,8 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         nu = min(bin_dof(pb[rb]), 1.5 * k)
         # detection statistic: moving median of the log bin power
         stat = self._statistic(z, pb, k, fs)
-        mu = float(np.nanmedian(stat[rb]))
-        sd = max(MAD_TO_SD * float(np.nanmedian(np.abs(stat[rb] - mu))), 1e-3)
+        mu, sd = median_sd(stat[rb])
+        sd = max(sd, 1e-3)
         on_level = mu + max(cfg.h_sd * sd, np.log(cfg.min_ratio))
         off_level = mu + max(cfg.h_off_sd * sd, 0.5 * np.log(cfg.min_ratio))
         back_level = mu + cfg.return_sd * sd

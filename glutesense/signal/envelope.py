@@ -23,6 +23,13 @@ MAD_TO_SD = 1.4826
 """Scale from the median absolute deviation to the SD of a normal distribution."""
 
 
+def median_sd(x: npt.ArrayLike) -> tuple[float, float]:
+    """Median and MAD-based SD (``1.4826 * median |x - median|``) of the finite values of ``x``."""
+    v = np.asarray(x, dtype=np.float64)
+    level = float(np.nanmedian(v))
+    return level, MAD_TO_SD * float(np.nanmedian(np.abs(v - level)))
+
+
 def moving_mean(x: FloatArray, window_n: int) -> FloatArray:
     """Centred moving mean over ``window_n`` samples, ignoring NaN; shape as ``x``."""
     ok = np.isfinite(x)
@@ -97,13 +104,12 @@ def baseline_of(
     seg = seg[np.isfinite(seg)]
     if seg.size < 10:
         return None
-    med = float(np.median(seg))
-    mad = float(np.median(np.abs(seg - med)))
+    med, robust_sd = median_sd(seg)
     return Baseline(
         mean=float(seg.mean()),
         sd=float(seg.std()),
         median=med,
-        robust_sd=max(MAD_TO_SD * mad, 1e-12),
+        robust_sd=max(robust_sd, 1e-12),
         start_s=start_s,
         stop_s=stop_s,
         source=source,

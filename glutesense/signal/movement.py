@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.signal.envelope import MAD_TO_SD
+from glutesense.signal.envelope import MAD_TO_SD, median_sd
 from glutesense.signal.filters import zero_phase_lowpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at, n_samples, time_at
@@ -308,8 +308,8 @@ def movement_onset_gyro(
     centred = x[:, lo:b] - bias  # NaN where lost
     w = np.linalg.norm(centred, axis=0)
     w_pre = np.linalg.norm(pre - bias, axis=0)
-    w_level = float(np.median(w_pre))
-    w_rest = max(w_level + k_sd * MAD_TO_SD * float(np.median(np.abs(w_pre - w_level))), 0.5)
+    w_level, w_sd = median_sd(w_pre)
+    w_rest = max(w_level + k_sd * w_sd, 0.5)
     off = a - lo
     inside = w[off:]
     if not np.isfinite(inside).any():
@@ -330,8 +330,8 @@ def movement_onset_gyro(
     p_pre = np.convolve(axis @ (pre - bias), np.ones(width) / width, mode="valid")
     if p_pre.size < 3:
         p_pre = axis @ (pre - bias)
-    p_level = float(np.median(p_pre))
-    p_rest = p_level + max(k_sd * MAD_TO_SD * float(np.median(np.abs(p_pre - p_level))), 0.2)
+    p_level, p_sd = median_sd(p_pre)
+    p_rest = p_level + max(k_sd * p_sd, 0.2)
     quiet = np.flatnonzero(p[: i + 1] <= p_rest)  # NaN is not rest
     if not quiet.size:
         return time_at(a, fs, rate.t0_s)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.signal.envelope import MAD_TO_SD
+from glutesense.signal.envelope import median_sd
 from glutesense.signal.runs import covered, mask_of, runs_of
 from glutesense.signal.units import index_at, n_samples
 
@@ -177,7 +177,7 @@ def _rest_noise(blocks: FloatArray) -> tuple[float | None, float | None]:
     step: float | None = None
     for k in keep[np.argsort(level)[:5]]:
         d = blocks[k][np.isfinite(blocks[k])]
-        sd = MAD_TO_SD * float(np.median(np.abs(d - np.median(d))))
+        _, sd = median_sd(d)
         if sd == 0.0:
             sd = float(np.std(d))
         noise = sd if noise is None else min(noise, sd)

@@ -1,7 +1,7 @@
 """Independent generator of synthetic glute-bridge recordings with known activation onsets.
 
-Written for the benchmark only, on purpose apart from glutesense's own simulators (``glutesense.synth``,
-``glutesense.virtual``) and from any detector's assumptions:
+Written for the benchmark only, on purpose apart from glutesense's own simulators
+(``glutesense.virtual.synth``, ``glutesense.virtual``) and from any detector's assumptions:
 
 * activation amplitude rises with one of several shapes (raised cosine, logistic, exponential
   approach, linear ramp, quadratic) over 30-250 ms, carries a slow random modulation on its plateau,

@@ -1,7 +1,7 @@
 """Motor-unit-based surface-EMG generator for a glute-bridge test, with known truth.
 
 Written for the outside-CSV benchmark from the physiology, apart from glutesense's own simulators
-(``glutesense.synth``, ``glutesense.virtual``) and from ``benchmarks/bridge_sim.py`` (which multiplies
+(``glutesense.virtual.synth``, ``glutesense.virtual``) and from ``benchmarks/bridge_sim.py`` (which multiplies
 coloured Gaussian noise by an envelope).  Here the signal is the sum of motor-unit action potential
 trains, so onsets start with a few small, sparse MUAPs and fill in as larger units are recruited.
 

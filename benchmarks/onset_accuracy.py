@@ -7,7 +7,7 @@ Usage::
     bash benchmarks/setup_peers.sh                 # once, to create benchmarks/.venv-peers for the peers
 
 Recordings come from ``benchmarks/bridge_sim.py`` (independent of glutesense's simulators).  Our
-detectors run through glutesense's public pipeline: ``glutesense.analysis.analyze`` when it exists,
+detectors run through glutesense's public pipeline: ``glutesense.analysis.pipeline.analyze`` when it exists,
 otherwise the same steps spelled out here (``condition_emg``, the ``rest`` event as baseline, the
 detector on the whole channel, the first sustained burst in each rep window).  The peers run in their
 own environment on the same recordings saved as ``.npz``; their bursts go through the same rep
@@ -94,8 +94,8 @@ DETECTOR_CLASSES = _classes()
 
 
 def _to_recording(sim: SimRecording):  # type: ignore[no-untyped-def]
-    from glutesense.records import Event, Recording, Stream
-    from glutesense.roles import Role
+    from glutesense.model.records import Event, Recording, Stream
+    from glutesense.model.roles import Role
 
     emg = Stream("emg", sim.spec.fs_hz, 0.0, tuple(Role(r) for r in sim.roles), sim.emg_uv)
     imu = Stream("imu", 100.0, 0.0, (Role.ACC_X, Role.ACC_Y, Role.ACC_Z), sim.acc_g)
@@ -120,7 +120,7 @@ def _direct_pipeline(sim: SimRecording, name: str) -> Bursts:
 
 def _analysis_module():  # type: ignore[no-untyped-def]
     try:
-        mod = importlib.import_module("glutesense.analysis")
+        mod = importlib.import_module("glutesense.analysis.pipeline")
     except ImportError:
         return None
     return mod if hasattr(mod, "analyze") else None

@@ -165,7 +165,7 @@ def run_cli(csv_path: Path, out_dir: Path, extra: list[str]) -> tuple[int, str, 
 
 
 def run_in_process(csv_path: Path, extra: list[str]) -> tuple[int, str, pd.DataFrame, pd.DataFrame]:
-    from glutesense.analysis import analyze
+    from glutesense.analysis.pipeline import analyze
     from glutesense.io import load_recording
     from glutesense.report.tables import onsets_table, reps_table
 

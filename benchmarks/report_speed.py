@@ -3,7 +3,7 @@
     python benchmarks/report_speed.py                 # one hour, 1000 Hz, 4 EMG channels + IMU
     python benchmarks/report_speed.py --minutes 10 --detector default
 
-Makes a synthetic bridge session (``glutesense.synth``) of the given length, analyzes it (with a fast
+Makes a synthetic bridge session (``glutesense.virtual.synth``) of the given length, analyzes it (with a fast
 detector by default: the detector's own speed is not what this measures), then times the clinical
 assessment, every figure and the whole ``write_outputs`` (tables, JSON, figures, HTML).  Prints one line
 per stage; nothing is asserted.
@@ -19,13 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from glutesense.analysis import analyze
+from glutesense.analysis.pipeline import analyze
 from glutesense.clinical import assess
-from glutesense.records import Recording, Stream
+from glutesense.model.records import Recording, Stream
+from glutesense.model.roles import Protocol
 from glutesense.report import write_outputs
 from glutesense.report.figures import all_figures, session_figure
-from glutesense.roles import Protocol
-from glutesense.synth import SynthSpec, make_recording
+from glutesense.virtual.synth import SynthSpec, make_recording
 
 
 def long_recording(minutes: float, fs_hz: float) -> Recording:

@@ -4,8 +4,8 @@ Surface-EMG and IMU activation timing for the glute bridge and the
 single-leg stand, from a BLE sensor, a saved session, or an EDF+/CSV file.
 """
 
-from glutesense.records import Event, Recording, Stream
-from glutesense.roles import Muscle, Protocol, Role, Side
+from glutesense.model.records import Event, Recording, Stream
+from glutesense.model.roles import Muscle, Protocol, Role, Side
 
 __version__ = "0.1.0"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from glutesense.cli.main import main
 from glutesense.io import read_native
-from glutesense.truth import truth_in_session_time
+from glutesense.virtual.truth import truth_in_session_time
 
 HERE = Path(__file__).resolve().parent
 

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from glutesense.cli.errors import UsageError
 from glutesense.cli.progress import track
 from glutesense.io import InputError, load_recording, parse_map
-from glutesense.records import Recording
-from glutesense.roles import Protocol
+from glutesense.model.records import Recording
+from glutesense.model.roles import Protocol
 
 if TYPE_CHECKING:
-    from glutesense.analysis import AnalysisResult
+    from glutesense.analysis.pipeline import AnalysisResult
 
 
 def add_input_args(p: argparse.ArgumentParser) -> None:
@@ -64,7 +64,7 @@ def load(path: str, args: argparse.Namespace) -> Recording:
 
 def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> AnalysisResult:
     """Analyze ``rec`` and write every output into ``out_dir``; returns the result."""
-    from glutesense.analysis import analyze
+    from glutesense.analysis.pipeline import analyze
     from glutesense.report import write_outputs
 
     try:

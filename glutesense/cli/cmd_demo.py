@@ -10,7 +10,7 @@ from pathlib import Path
 from glutesense.cli.cmd_analyze import analyze_to
 from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args, run_record
 from glutesense.io import read_native
-from glutesense.roles import Protocol
+from glutesense.model.roles import Protocol
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -46,7 +46,7 @@ def _fell_behind(rec_duration_s: float, req: RecordRequest) -> float | None:
     """The planned session length (s) when the recording ran far longer: the event loop could not keep
     up with the scaled clock (each real second of lag is ``speed`` session seconds), so cues, samples
     and the virtual person's reactions drift apart."""
-    from glutesense.recorder import build_schedule, schedule_duration_s
+    from glutesense.acquire.recorder import build_schedule, schedule_duration_s
 
     if math.isinf(req.speed) or req.speed <= 1:
         return None
@@ -58,7 +58,7 @@ def _fell_behind(rec_duration_s: float, req: RecordRequest) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     from glutesense.report.verdict import verdict_lines
-    from glutesense.truth import truth_in_session_time
+    from glutesense.virtual.truth import truth_in_session_time
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,8 @@ from typing import Any
 from glutesense import __version__
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
-from glutesense.records import StreamKind
-from glutesense.roles import Protocol, Role, Side
+from glutesense.model.records import StreamKind
+from glutesense.model.roles import Protocol, Role, Side
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -234,9 +234,9 @@ def setup_warning(profile_name: str, channels: Mapping[str, Any] | None) -> str 
 
 async def record_session(req: RecordRequest, *, show: bool) -> Any:
     """Connect, guide and record; returns the recorder's result."""
-    from glutesense.decoding import SessionDecoder
-    from glutesense.live import LiveEnvelopes
-    from glutesense.recorder import RecorderStatus, build_schedule, record
+    from glutesense.acquire.live import LiveEnvelopes
+    from glutesense.acquire.recorder import RecorderStatus, build_schedule, record
+    from glutesense.decode.decoder import SessionDecoder
     from glutesense.session import SessionWriter
     from glutesense.transport.backends import resolve_backend
     from glutesense.transport.ble import SensorLink

@@ -7,10 +7,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from glutesense.acquire.replay import replay_session
 from glutesense.cli.cmd_analyze import add_analysis_args, analyze_to
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
-from glutesense.replay import replay_session
 from glutesense.session import SessionError, read_session
 
 
@@ -27,9 +27,9 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glutesense.analysis import analyze
+    from glutesense.analysis.pipeline import analyze
+    from glutesense.model.roles import Protocol
     from glutesense.report.verdict import verdict_lines
-    from glutesense.roles import Protocol
 
     try:
         data = read_session(args.session)

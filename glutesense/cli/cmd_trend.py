@@ -8,8 +8,8 @@ from pathlib import Path
 from glutesense.cli.cmd_analyze import add_input_args, load
 from glutesense.cli.errors import UsageError
 from glutesense.cli.progress import track
-from glutesense.records import Recording
-from glutesense.roles import Protocol
+from glutesense.model.records import Recording
+from glutesense.model.roles import Protocol
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def _when(rec: Recording) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glutesense.analysis import analyze
+    from glutesense.analysis.pipeline import analyze
     from glutesense.clinical import assess
     from glutesense.clinical.trend import SessionInput, trend
     from glutesense.report.trend import write_trend

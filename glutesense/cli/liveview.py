@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from glutesense.live import LiveEnvelopes
+from glutesense.acquire.live import LiveEnvelopes
 
 _BARS = " ▁▂▃▄▅▆▇█"
 

@@ -1,8 +1,8 @@
 """Clinical metrics beyond the analysis contract, per-side verdicts and session trends.
 
-Pure functions on :class:`~glutesense.analysis.AnalysisResult` and
-:class:`~glutesense.records.Recording`; no pandas, no matplotlib, no I/O.
-Thresholds and normative ranges come from :mod:`glutesense.norms`.
+Pure functions on :class:`~glutesense.analysis.pipeline.AnalysisResult` and
+:class:`~glutesense.model.records.Recording`; no pandas, no matplotlib, no I/O.
+Thresholds and normative ranges come from :mod:`glutesense.clinical.norms`.
 """
 
 from glutesense.clinical.quality import ChannelQuality, channel_quality

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glutesense.analysis import ChannelResult
-from glutesense.roles import Role
+from glutesense.analysis.pipeline import ChannelResult
+from glutesense.model.roles import Role
 from glutesense.signal.quality import SUSTAINED_S, SignalQuality
 
 __all__ = ["CLIP_FRACTION", "SUSTAINED_S", "ChannelQuality", "channel_quality"]

@@ -1,6 +1,6 @@
 """Clinical metrics per rep and side, beyond the ``reps.csv`` contract (pure; no I/O).
 
-For each rep (a :class:`~glutesense.metrics.RepResult`) this adds: onsets relative to
+For each rep (a :class:`~glutesense.analysis.metrics.RepResult`) this adds: onsets relative to
 movement onset and to the cue, the lag's uncertainty, time to peak, hold activation
 normalised to a reference, the glute-to-hamstring ratio, erector spinae activation,
 and for the single-leg stand rise time, hold steadiness and glute medius onset
@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glutesense.analysis import AnalysisResult, ChannelResult
+from glutesense.analysis.metrics import RepResult
+from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
 from glutesense.detect.base import Burst
-from glutesense.metrics import RepResult
+from glutesense.model.records import Event, Recording
+from glutesense.model.roles import Muscle, Protocol, Role, Side
 from glutesense.protocols.cues import cues, next_after
-from glutesense.records import Event, Recording
-from glutesense.roles import Muscle, Protocol, Role, Side
 from glutesense.signal.envelope import median_sd, moving_mean
 from glutesense.signal.movement import Tilt
 from glutesense.signal.units import index_at

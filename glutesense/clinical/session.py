@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from glutesense import norms
-from glutesense.analysis import AnalysisResult
-from glutesense.clinical import stats
+from glutesense.analysis.pipeline import AnalysisResult
+from glutesense.clinical import norms, stats
 from glutesense.clinical.quality import ChannelQuality, channel_quality
 from glutesense.clinical.reps import ClinicalRep, Reference, clinical_rep, reference_of
 from glutesense.clinical.verdict import SideClinical, summarize
-from glutesense.records import Recording
-from glutesense.roles import Side
+from glutesense.model.records import Recording
+from glutesense.model.roles import Side
 
 
 @dataclass(frozen=True)
@@ -98,13 +97,13 @@ def assess(
     Parameters
     ----------
     result : AnalysisResult
-        From :func:`glutesense.analysis.analyze` on ``recording``.
+        From :func:`glutesense.analysis.pipeline.analyze` on ``recording``.
     recording : Recording or None
         Its events (reference contractions, ``lift`` cues) are read.  Without it (None) there are
         no events; signal quality comes from ``result`` either way (``analyze`` assessed the raw
         samples), and the verdicts are otherwise the same.
     thresholds : Thresholds, optional
-        Verdict thresholds (default :class:`glutesense.norms.Thresholds`).
+        Verdict thresholds (default :class:`glutesense.clinical.norms.Thresholds`).
     """
     t = thresholds or norms.Thresholds()
     rec = recording if recording is not None else Recording(streams=(), source="")

@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from glutesense import norms
-from glutesense.clinical import stats
+from glutesense.clinical import norms, stats
 from glutesense.clinical.session import SessionClinical
-from glutesense.roles import Side
+from glutesense.model.roles import Side
 
 
 @dataclass(frozen=True)

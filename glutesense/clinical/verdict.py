@@ -3,7 +3,7 @@
 A verdict first describes what happened ("Left glute fires after the hamstring in
 5 of 6 bridges, median 85 ms later (±20 ms rep to rep)"), then compares the glute's
 timing with healthy ranges for the closest test with published norms
-(:mod:`glutesense.norms`), and says "cannot tell" when the data do not carry a
+(:mod:`glutesense.clinical.norms`), and says "cannot tell" when the data do not carry a
 verdict: too few reps, reps that disagree, a lag too uncertain, or poor signals.
 "Hamstring first" on its own is never called a problem: it is the usual healthy order.
 """
@@ -16,12 +16,11 @@ from enum import StrEnum
 
 import numpy as np
 
-from glutesense import norms
-from glutesense.clinical import stats
+from glutesense.analysis.metrics import Order
+from glutesense.clinical import norms, stats
 from glutesense.clinical.quality import ChannelQuality
 from glutesense.clinical.reps import ClinicalRep
-from glutesense.metrics import Order
-from glutesense.roles import Muscle, Protocol, Role, Side
+from glutesense.model.roles import Muscle, Protocol, Role, Side
 
 
 class VerdictKind(StrEnum):

@@ -16,11 +16,12 @@
    rise shapes with Bayesian model averaging, a resting-level prior.  Bins far above the model
    (spikes, motion transients) have a bounded influence (winsorised).  The posterior SD of the onset
    is reported as ``Burst.onset_sd_ms``.
-4. **Sensitive pass** (:meth:`DefaultDetector.detect_in`, called by :func:`glutesense.analysis.analyze`
-   only inside rep windows): a 600 ms median of 25 ms bins (enough samples at 200 Hz) at 4.5 robust
-   SDs, sustained bursts only.  It fills reps where the first pass found no sustained burst, and (in
-   the bridge, where short bursts are not counted as false starts) replaces a weak first-pass onset
-   that comes well after the sensitive pass's alarm (a contraction seen only in fragments).
+4. **Sensitive pass** (:meth:`DefaultDetector.detect_in`, called by
+   :func:`glutesense.analysis.pipeline.analyze` only inside rep windows): a 600 ms median of 25 ms
+   bins (enough samples at 200 Hz) at 4.5 robust SDs, sustained bursts only.  It fills reps where
+   the first pass found no sustained burst, and (in the bridge, where short bursts are not counted
+   as false starts) replaces a weak first-pass onset that comes well after the sensitive pass's
+   alarm (a contraction seen only in fragments).
 
 Confidence combines the burst's SNR (logistic, 0.5 at 6 dB) and the onset's precision
 (``1 / (1 + (sd / 20 ms)^2)``).

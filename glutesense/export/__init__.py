@@ -1,4 +1,4 @@
-"""Exchange formats: write a :class:`~glutesense.records.Recording` as EDF+, BDF+, CSV or Parquet.
+"""Exchange formats: write a :class:`~glutesense.model.records.Recording` as EDF+, BDF+, CSV or Parquet.
 
 ``glutesense export SESSION --to edf|bdf|csv|parquet OUTFILE`` calls :func:`export_recording`.
 What each format holds, and what it cannot hold, is described in ``docs/formats-exchange.md``.
@@ -13,7 +13,7 @@ from types import MappingProxyType
 from glutesense.export.base import ExportError, ExportResult
 from glutesense.export.edf import write_bdf, write_edf
 from glutesense.export.table import recording_table, write_csv, write_events_tsv, write_parquet
-from glutesense.records import Recording
+from glutesense.model.records import Recording
 
 Exporter = Callable[[Recording, Path], ExportResult]
 

@@ -36,8 +36,8 @@ import numpy as np
 
 from glutesense.export.base import ExportError, ExportResult
 from glutesense.io.edf import signal_layout
-from glutesense.records import Event, FloatArray, Recording, Stream
-from glutesense.roles import Role, SignalKind
+from glutesense.model.records import Event, FloatArray, Recording, Stream
+from glutesense.model.roles import Role, SignalKind
 
 RECORD_MIN_S = 0.1
 RECORD_TARGET_S = 1.0

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glutesense.export.base import ExportError, ExportResult
-from glutesense.records import Event, FloatArray, Recording
-from glutesense.roles import Role, SignalKind
+from glutesense.model.records import Event, FloatArray, Recording
+from glutesense.model.roles import Role, SignalKind
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,8 +8,8 @@ from pathlib import Path
 from glutesense.io.common import InputError, parse_map
 from glutesense.io.csv_import import read_csv
 from glutesense.io.native import read_native
-from glutesense.records import Recording
-from glutesense.roles import Role
+from glutesense.model.records import Recording
+from glutesense.model.roles import Role
 from glutesense.session import is_session_file
 from glutesense.session.format import SUFFIX as SESSION_SUFFIX
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from glutesense.records import Event
-from glutesense.roles import Role, SignalKind
+from glutesense.model.records import Event
+from glutesense.model.roles import Role, SignalKind
 
 
 class InputError(ValueError):

@@ -4,7 +4,7 @@ Signals are matched to roles by label (``"glute_max_l"``, ``"EMG glute_max_l"``,
 ``"ACC acc_x"``, aliases such as ``"gmax_l"``) or by ``--map``.  Each signal's
 physical dimension is taken as its unit and scaled to the core unit of its role
 (µV, g, deg/s); a signal without a dimension is taken to be in core units.
-Signals are grouped into one :class:`~glutesense.records.Stream` per kind
+Signals are grouped into one :class:`~glutesense.model.records.Stream` per kind
 (EMG or IMU) and sample rate.
 
 EDF+ annotations become events; a trailing ``side=left`` / ``rep=3`` in an
@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from glutesense.io.common import InputError, assign_roles, read_events_table, unit_factor
-from glutesense.records import Event, FloatArray, Recording, Stream
-from glutesense.roles import EMG_ROLES, IMU_ROLES, Role, Side
+from glutesense.model.records import Event, FloatArray, Recording, Stream
+from glutesense.model.roles import EMG_ROLES, IMU_ROLES, Role, Side
 
 _EDF_MAGIC = b"0       "
 _BDF_MAGIC = b"\xffBIOSEMI"

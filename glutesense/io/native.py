@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from glutesense.decoding import SessionDecoder, SessionSetupError
+from glutesense.decode.decoder import SessionDecoder, SessionSetupError
 from glutesense.io.common import InputError
-from glutesense.records import Recording
+from glutesense.model.records import Recording
 from glutesense.session import SessionData, SessionError, read_session
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import ACC_ROLES, GYR_ROLES, Role, SignalKind
+from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.roles import ACC_ROLES, GYR_ROLES, Role, SignalKind
 
 
 def imu_channels(acc_g_per_count: float, gyr_dps_per_count: float | None = None) -> tuple[ChannelSpec, ...]:

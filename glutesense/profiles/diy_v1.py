@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.roles import Role, SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
-from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import Role, SignalKind
 
 VERSION = 1
 HEADER = struct.Struct("<BBBBHIHH")

@@ -44,9 +44,9 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.roles import Role, SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
-from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import Role, SignalKind
 
 SERVICE = "0000fe84-0000-1000-8000-00805f9b34fb"
 NOTIFY_CHAR = "2d30c082-f39f-4ce6-923f-3484ea480596"

@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.roles import SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 from glutesense.profiles.ganglion import PacketCounter
-from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import SignalKind
 
 
 def myo_uuid(short_id: int) -> str:

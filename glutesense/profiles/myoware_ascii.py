@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.roles import Role, SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket
-from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import Role, SignalKind
 
 NUS_SERVICE = "6e400001-b5a3-f393-e0a9-e50e24dcca9e"
 NUS_RX = "6e400002-b5a3-f393-e0a9-e50e24dcca9e"

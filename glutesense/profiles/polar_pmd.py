@@ -39,9 +39,9 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.roles import SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
-from glutesense.records import ChannelSpec, SampleBlock, StreamKind
-from glutesense.roles import SignalKind
 
 PMD_SERVICE = "fb005c80-02e7-f387-1cad-8acd2d8df0c8"
 PMD_CONTROL_POINT = "fb005c81-02e7-f387-1cad-8acd2d8df0c8"

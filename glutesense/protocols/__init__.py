@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from glutesense.model.roles import Protocol
 from glutesense.protocols.base import RepWindow, Segmentation, Segmenter, SegmentInput
 from glutesense.protocols.bridge import segment_bridge
 from glutesense.protocols.single_leg_stand import segment_single_leg_stand
-from glutesense.roles import Protocol
 
 SEGMENTERS: Mapping[Protocol, Segmenter] = MappingProxyType(
     {

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from glutesense.detect.base import Burst
-from glutesense.records import Event
-from glutesense.roles import Role, Side
+from glutesense.model.records import Event
+from glutesense.model.roles import Role, Side
 from glutesense.signal.movement import AngularRate, Tilt
 
 

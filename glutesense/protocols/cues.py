@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from glutesense.records import Event
-from glutesense.roles import Side
+from glutesense.model.records import Event
+from glutesense.model.roles import Side
 
 _SIDE_WORDS = {"left": Side.LEFT, "l": Side.LEFT, "right": Side.RIGHT, "r": Side.RIGHT}
 _LABEL = re.compile(r"^\s*([a-z]+)(?:[\s_:\-]+([a-z]+))?\s*$")

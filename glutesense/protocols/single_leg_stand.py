@@ -9,9 +9,9 @@ events, each ``lift`` event opens a rep instead, and latency stays empty.
 
 from __future__ import annotations
 
+from glutesense.model.roles import Side
 from glutesense.protocols.base import RepWindow, Segmentation, SegmentInput
 from glutesense.protocols.cues import cues, next_after
-from glutesense.roles import Side
 
 _STOP_LABELS = frozenset({"release", "squeeze", "lift"})
 

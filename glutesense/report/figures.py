@@ -21,11 +21,10 @@ import numpy.typing as npt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from glutesense import norms
-from glutesense.analysis import AnalysisResult, ChannelResult
-from glutesense.clinical import ClinicalRep, SessionClinical
-from glutesense.records import Recording
-from glutesense.roles import Muscle, Protocol, Role, Side
+from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
+from glutesense.clinical import ClinicalRep, SessionClinical, norms
+from glutesense.model.records import Recording
+from glutesense.model.roles import Muscle, Protocol, Role, Side
 from glutesense.signal.runs import runs_of
 
 FloatArray = npt.NDArray[np.float64]

@@ -15,8 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from glutesense import norms
-from glutesense.clinical import SessionClinical, VerdictKind
+from glutesense.clinical import SessionClinical, VerdictKind, norms
 from glutesense.report.figures import FigureOut
 from glutesense.report.placement import GENERAL, PLACEMENT_SVG, SITES
 

@@ -6,10 +6,9 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from glutesense import norms
-from glutesense.analysis import AnalysisResult
-from glutesense.clinical import SessionClinical
-from glutesense.records import Recording
+from glutesense.analysis.pipeline import AnalysisResult
+from glutesense.clinical import SessionClinical, norms
+from glutesense.model.records import Recording
 
 
 def _clean(value: Any) -> Any:

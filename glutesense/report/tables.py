@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from glutesense.analysis import AnalysisResult
+from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import CLINICAL_COLUMNS, SessionClinical
-from glutesense.roles import Protocol
+from glutesense.model.roles import Protocol
 
 REP_COLUMNS = (
     "side",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glutesense.analysis import AnalysisResult
+from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
 
 

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 from glutesense import __version__
-from glutesense.analysis import AnalysisResult
+from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
-from glutesense.records import Recording
+from glutesense.model.records import Recording
 from glutesense.report.figures import all_figures
 from glutesense.report.html import ReportText, render_html
 from glutesense.report.summary import summary_dict

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glutesense.records import Event, RawPacket
+from glutesense.model.records import Event, RawPacket
 from glutesense.session.format import (
     FILE_HEADER,
     FORMAT_VERSION,

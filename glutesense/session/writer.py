@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from glutesense.records import Event, RawPacket
+from glutesense.model.records import Event, RawPacket
 from glutesense.session.format import RecordType, file_header, pack_packet, pack_record
 
 

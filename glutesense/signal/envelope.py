@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.records import Event
+from glutesense.model.records import Event
 from glutesense.signal.units import index_at, n_samples, time_at
 
 FloatArray = npt.NDArray[np.float64]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from glutesense.roles import Protocol
+from glutesense.model.roles import Protocol
 from glutesense.transport.clock import Clock
 
 SIM_DEVICE = "sim"

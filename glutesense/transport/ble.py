@@ -2,7 +2,7 @@
 
 The only live-path module that imports bleak, and only inside functions, so analysis
 and replay work where no BLE stack is installed.  The notification callback stamps the
-injected clock and enqueues a :class:`~glutesense.records.RawPacket`; nothing slow runs
+injected clock and enqueues a :class:`~glutesense.model.records.RawPacket`; nothing slow runs
 in it.  Link events (:class:`LinkNotice`) travel on the same queue, in order.
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from glutesense.model.records import RawPacket
 from glutesense.profiles import PROFILES, DeviceProfile, diy_v1, get_profile
-from glutesense.records import RawPacket
 from glutesense.transport.backends import BackendPair, is_sim, sim_profile
 from glutesense.transport.clock import Clock
 from glutesense.transport.tasks import cancel_and_wait

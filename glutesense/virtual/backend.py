@@ -29,8 +29,8 @@ from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback,
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
+from glutesense.model.roles import Protocol
 from glutesense.profiles import DeviceProfile
-from glutesense.roles import Protocol
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock, MonotonicClock
 from glutesense.transport.tasks import cancel_and_wait
@@ -407,7 +407,7 @@ def sensor_spec(
     opts = dict(options or {})
     sensor_kw = {k: opts.pop(k) for k in SENSOR_KEYS if k in opts}
     if "emg_roles" in sensor_kw and sensor_kw["emg_roles"] is not None:
-        from glutesense.roles import Role
+        from glutesense.model.roles import Role
 
         sensor_kw["emg_roles"] = tuple(Role(r) for r in sensor_kw["emg_roles"])
     fault_kw = {k: opts.pop(k) for k in FAULT_KEYS if k in opts}

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
-from glutesense.roles import Role, SignalKind
+from glutesense.model.roles import Role, SignalKind
 
 
 class Pattern(StrEnum):

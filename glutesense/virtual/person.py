@@ -40,7 +40,7 @@ from typing import Protocol as TypingProtocol
 import numpy as np
 from scipy import signal as sps
 
-from glutesense.roles import IMU_ROLES, Muscle, Protocol, Role, Side
+from glutesense.model.roles import IMU_ROLES, Muscle, Protocol, Role, Side
 from glutesense.virtual.params import Pattern, PersonParams
 from glutesense.virtual.shapes import Burst, FloatArray, Transition, artifact_shape
 

@@ -33,8 +33,8 @@ from bleak.backends.client import NotifyCallback
 from bleak.backends.scanner import AdvertisementData
 from bleak.backends.service import BleakGATTServiceCollection
 
+from glutesense.model.records import RawPacket
 from glutesense.profiles import DeviceProfile, get_profile
-from glutesense.records import RawPacket
 from glutesense.transport.backends import BackendPair
 from glutesense.transport.clock import Clock
 from glutesense.transport.tasks import cancel_and_wait

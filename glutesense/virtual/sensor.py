@@ -34,8 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from glutesense.records import StreamKind
-from glutesense.roles import Protocol, Role
+from glutesense.model.records import StreamKind
+from glutesense.model.roles import Protocol, Role
 from glutesense.transport.clock import Clock
 from glutesense.virtual.link import LinkFaults, OneClientLink
 from glutesense.virtual.params import PersonParams

@@ -32,9 +32,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.records import StreamKind
+from glutesense.model.roles import Role
 from glutesense.profiles import DeviceProfile, diy_v1, ganglion, get_profile, myo, myoware_ascii, polar_pmd
-from glutesense.records import StreamKind
-from glutesense.roles import Role
 from glutesense.virtual.params import DEFAULT_EMG_ROLES
 
 FloatArray = npt.NDArray[np.float64]

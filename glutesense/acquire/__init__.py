@@ -1,0 +1,1 @@
+"""The live path: the recorder (cues, link, session file), live envelopes and replay."""

@@ -1,0 +1,1 @@
+"""The data model: channel roles and the frozen records that cross module boundaries."""

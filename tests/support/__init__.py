@@ -1,0 +1,1 @@
+"""Builders shared by tests (signals and recordings with known truth)."""

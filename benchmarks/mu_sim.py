@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from mu_pool import discharges, drive_shape, fraction_time, make_pool, render
 from scipy import signal
 
 FloatArray = npt.NDArray[np.float64]
@@ -60,32 +61,6 @@ FloatArray = npt.NDArray[np.float64]
 EMG_ROLES = ("glute_max_l", "hamstring_l", "glute_max_r", "hamstring_r")
 SHAPES = ("linear", "logistic", "raised_cosine", "exp_approach", "quadratic")
 IMU_FS_HZ = 100.0
-MFR_HZ = 8.0
-ISI_CV = 0.2
-
-
-def drive_shape(shape: str, u: FloatArray) -> FloatArray:
-    """Normalised rise on ``u`` = time / rise time: 0 for u <= 0, 1 for u >= 1."""
-    u = np.clip(u, 0.0, 1.0)
-    if shape == "linear":
-        return u
-    if shape == "quadratic":
-        return u**2
-    if shape == "raised_cosine":
-        return 0.5 * (1.0 - np.cos(np.pi * u))
-    if shape == "exp_approach":
-        return (1.0 - np.exp(-5.0 * u)) / (1.0 - np.exp(-5.0))
-    if shape == "logistic":
-        s = 1.0 / (1.0 + np.exp(-12.0 * (u - 0.5)))
-        s0, s1 = 1.0 / (1.0 + np.exp(6.0)), 1.0 / (1.0 + np.exp(-6.0))
-        return (s - s0) / (s1 - s0)
-    raise ValueError(f"unknown drive shape {shape!r}")
-
-
-def _fraction_time(shape: str, level: float) -> float:
-    """Fraction of the rise time at which ``shape`` first reaches ``level`` (0..1)."""
-    u = np.linspace(0.0, 1.0, 20001)
-    return float(u[np.argmax(drive_shape(shape, u) >= level)])
 
 
 @dataclass(frozen=True)
@@ -135,81 +110,6 @@ class MuRecording:
         return self.emg_uv.shape[1] / self.spec.fs_hz
 
 
-@dataclass
-class _Pool:
-    rte: FloatArray  # recruitment thresholds (fraction of maximal excitation)
-    pfr: FloatArray  # peak firing rates, Hz
-    gain: float  # Hz per unit excitation
-    templates: FloatArray  # (n_mu, L) MUAPs at the internal rate, starting at the discharge
-
-
-def _hermite_muap(t_ms: FloatArray, lam_ms: float, w1: float, w2: float) -> FloatArray:
-    x = t_ms / lam_ms
-    g = np.exp(-(x**2))
-    return w1 * x * g + w2 * (1.0 - 2.0 * x**2) * g
-
-
-def _make_pool(rng: np.random.Generator, fs_int: float, n_range: tuple[int, int]) -> _Pool:
-    n = int(rng.integers(n_range[0], n_range[1], endpoint=True))
-    rank = np.arange(n) / (n - 1)
-    rr = 30.0
-    rte_max = rng.uniform(0.55, 0.75)
-    rte = rte_max * rr ** (rank - 1.0)
-    pfr = 35.0 - 10.0 * rank
-    gain = rng.uniform(40.0, 60.0)
-    amp_range = rng.uniform(10.0, 20.0)
-    depth_mm = rng.uniform(2.0, 18.0, n)
-    amp = amp_range**rank * np.exp(-(depth_mm - 2.0) / 10.0)
-    lam = rng.uniform(0.7, 1.5, n) * (1.0 + (depth_mm - 2.0) / 20.0)
-    cv_ms = rng.uniform(3.0, 4.5, n) + 1.0 * rank  # conduction velocity, m/s (mm/ms)
-    tau_bip = 20.0 / cv_ms  # bipolar delay, ms
-    lat = rng.uniform(2.0, 8.0, n)  # discharge -> start of the MUAP at the electrodes, ms
-    span_ms = lat + 8.0 * lam + tau_bip
-    length = int(np.ceil(span_ms.max() * fs_int / 1000.0)) + 1
-    t_ms = np.arange(length) * 1000.0 / fs_int
-    tmpl = np.zeros((n, length))
-    for i in range(n):
-        w = rng.uniform(0.3, 1.0, 2) * rng.choice([-1.0, 1.0], 2)
-        c = lat[i] + 4.0 * lam[i]
-        h = (_hermite_muap(t_ms - c, lam[i], w[0], w[1])
-             - _hermite_muap(t_ms - c - tau_bip[i], lam[i], w[0], w[1]))
-        h[t_ms < lat[i]] = 0.0
-        pp = np.ptp(h)
-        tmpl[i] = amp[i] * h / (pp if pp > 0 else 1.0)
-    return _Pool(rte, pfr, gain, tmpl)
-
-
-def _discharges(rng: np.random.Generator, pool: _Pool, drive: FloatArray, fs_int: float
-                ) -> tuple[list[FloatArray], list[int]]:
-    """Discharge sample positions (float, in samples of ``drive``) per recruited unit."""
-    peak = float(drive.max())
-    out: list[FloatArray] = []
-    units: list[int] = []
-    recruited = np.flatnonzero(pool.rte <= peak)
-    if recruited.size == 0:
-        return out, units
-    e = drive[None, :] - pool.rte[recruited, None]
-    rate = np.where(e >= 0.0, np.minimum(MFR_HZ + pool.gain * e, pool.pfr[recruited, None]), 0.0)
-    phase = np.cumsum(rate, axis=1) / fs_int
-    for k, i in enumerate(recruited):
-        ph = phase[k]
-        total = ph[-1]
-        m = int(total * 1.5) + 4
-        inc = 1.0 + ISI_CV * np.clip(rng.standard_normal(m), -3.0, 3.0)
-        theta = rng.uniform(0.0, 0.1) + np.concatenate([[0.0], np.cumsum(inc[:-1])])
-        theta = theta[theta < total]
-        if theta.size == 0:
-            continue
-        idx = np.searchsorted(ph, theta)
-        # interpolate within the sample for sub-sample discharge times
-        prev = np.where(idx > 0, ph[np.maximum(idx - 1, 0)], 0.0)
-        step = ph[idx] - prev
-        frac = np.where(step > 0, (theta - prev) / np.where(step > 0, step, 1.0), 0.0)
-        out.append(idx - 1.0 + np.clip(frac, 0.0, 1.0))
-        units.append(int(i))
-    return out, units
-
-
 def simulate(spec: MuSpec) -> MuRecording:
     """One motor-unit bridge recording (see the module docstring)."""
     rng = np.random.default_rng(spec.seed)
@@ -220,7 +120,7 @@ def simulate(spec: MuSpec) -> MuRecording:
     dur = spec.rest_s + spec.n_reps * rep_s + 1.0
     n = round(dur * fs)
     n_int = n * k
-    pools = [_make_pool(rng, fs_int, spec.n_mu_range) for _ in EMG_ROLES]
+    pools = [make_pool(rng, fs_int, spec.n_mu_range) for _ in EMG_ROLES]
     events: list[tuple[float, float, str, int | None]] = [(0.0, spec.rest_s, "rest", None)]
     # drawn onset plan: (channel, rep, side, muscle, onset target, lower cue)
     plan: list[tuple[int, int, str, str, float, float]] = []
@@ -246,16 +146,15 @@ def simulate(spec: MuSpec) -> MuRecording:
     plateau_masks = np.zeros((4, n_int), dtype=bool)
     for c, rep, side, muscle, target, lower in plan:
         pool = pools[c]
-        t_ms_len = pool.templates.shape[1]
         shape = str(rng.choice(SHAPES))
         rise_s = rng.uniform(*spec.rise_ms_range) / 1000.0
         plateau = rng.uniform(0.25, 0.6)
         fall_s = rng.uniform(0.15, 0.4)
         off_s = lower + rng.uniform(0.05, 0.3)
         # place the drive so that the lowest threshold is crossed at the drawn onset
-        u_cross = _fraction_time(shape, pool.rte[0] / plateau)
+        u_cross = fraction_time(shape, pool.rte[0] / plateau)
         start = target - u_cross * rise_s
-        t10 = start + _fraction_time(shape, 0.1) * rise_s
+        t10 = start + fraction_time(shape, 0.1) * rise_s
         i0 = int(np.floor(start * fs_int))
         i1 = min(n_int, int(np.ceil((off_s + fall_s) * fs_int)) + 1)
         tt = np.arange(i0, i1) / fs_int
@@ -265,20 +164,12 @@ def simulate(spec: MuSpec) -> MuRecording:
         down = 1.0 - drive_shape("raised_cosine", (tt - off_s) / fall_s)
         drive = plateau * up * down * mod
         plateau_masks[c, i0:i1] |= (up >= 1.0) & (down >= 1.0)
-        spikes, units = _discharges(rng, pool, drive, fs_int)
-        if not spikes:
+        spikes, units = discharges(rng, pool, drive, fs_int)
+        train = render(pool, spikes, units, i0, n_int)
+        if train is None:
             continue
-        all_pos = np.concatenate(spikes) + i0
-        all_unit = np.concatenate([np.full(s.size, u) for s, u in zip(spikes, units, strict=True)])
-        first_s = float(all_pos.min() / fs_int)
-        last_s = float(all_pos.max() / fs_int) + t_ms_len / fs_int
-        idx = np.rint(all_pos).astype(np.int64)
-        ok = (idx >= 0) & (idx < n_int)
-        idx, all_unit = idx[ok], all_unit[ok]
-        pos = (idx[:, None] + np.arange(t_ms_len)[None, :]).ravel()
-        w = pool.templates[all_unit].ravel()
-        keep = pos < n_int
-        clean[c] += np.bincount(pos[keep], weights=w[keep], minlength=n_int)[:n_int]
+        clean[c] += train[0]
+        first_s, last_s = train[1] / fs_int, train[2] / fs_int
         truths.append(Truth(rep, "left" if side == "l" else "right", muscle, first_s, start, t10, last_s,
                             rise_s * 1000.0, shape, plateau))
 

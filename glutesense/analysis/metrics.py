@@ -7,11 +7,13 @@ the glute fired later); missing values are None, never made up.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
+from glutesense.analysis.squeeze import SqueezeSettings
+from glutesense.analysis.stride_onsets import StrideSettings
 from glutesense.detect.base import Burst
 from glutesense.model.roles import Side
 from glutesense.protocols.base import RepWindow
@@ -45,6 +47,10 @@ class MetricSettings:
         the first pass's onset replaces the first pass's fragments (``analysis._second_pass``) ...
     refine_below_confidence : float
         ... if the first pass's burst is weak (its confidence below this; high-SNR onsets are kept).
+    squeeze : SqueezeSettings
+        Single-leg stand: the tries before the sustained squeeze (:mod:`glutesense.analysis.squeeze`).
+    strides : StrideSettings
+        Walk: onsets per stride around its touchdown (:mod:`glutesense.analysis.stride_onsets`).
     """
 
     simultaneous_ms: float = 15.0
@@ -52,15 +58,26 @@ class MetricSettings:
     hold_delay_s: float = 0.3
     refine_margin_s: float = 0.3
     refine_below_confidence: float = 0.2
+    squeeze: SqueezeSettings = field(default_factory=SqueezeSettings)
+    strides: StrideSettings = field(default_factory=StrideSettings)
 
 
 @dataclass(frozen=True)
 class RepResult:
     """One row of ``reps.csv``: a rep on one side.
 
-    Times in seconds from the recording's start; None where missing.  The last three fields are the
-    estimated standard deviations of the two onsets and of the lag (``sqrt(sd_g^2 + sd_h^2)``), ms,
-    None when the detector gives no uncertainty.
+    Times in seconds from the recording's start; None where missing.  ``glute_onset_sd_ms``,
+    ``hamstring_onset_sd_ms`` and ``glute_lag_sd_ms`` are the estimated standard deviations of the two
+    onsets and of the lag (``sqrt(sd_g^2 + sd_h^2)``), ms, None when the detector gives no uncertainty.
+
+    Single-leg stand (:mod:`glutesense.analysis.squeeze`): ``false_starts_s`` the onset of each false
+    start, ``firm_up_ms`` the time from the sustained onset to 90 % of the hold level,
+    ``tries_separable`` False when a try ran into the sustained rise without dying back (the count
+    and the onset are then less certain; ``reason`` says so).
+
+    Walk (:mod:`glutesense.analysis.strides`): ``cue_s`` and ``touchdown_s`` are the stride's
+    touchdown, ``stride_s`` its duration, ``glute_med_onset_s`` the stance-side glute medius onset;
+    onsets are that stride's bursts around its touchdown.
     """
 
     side: Side
@@ -79,6 +96,30 @@ class RepResult:
     glute_onset_sd_ms: float | None = None
     hamstring_onset_sd_ms: float | None = None
     glute_lag_sd_ms: float | None = None
+    false_starts_s: tuple[float, ...] = ()
+    firm_up_ms: float | None = None
+    tries_separable: bool | None = None
+    touchdown_s: float | None = None
+    stride_s: float | None = None
+    glute_med_onset_s: float | None = None
+
+    def cycle_pct(self, onset_s: float | None) -> float | None:
+        """Walk: ``onset_s`` in % of the gait cycle from this stride's touchdown (negative: before it)."""
+        if onset_s is None or self.touchdown_s is None or not self.stride_s:
+            return None
+        return 100.0 * (onset_s - self.touchdown_s) / self.stride_s
+
+    @property
+    def glute_onset_pct(self) -> float | None:
+        return self.cycle_pct(self.glute_onset_s)
+
+    @property
+    def hamstring_onset_pct(self) -> float | None:
+        return self.cycle_pct(self.hamstring_onset_s)
+
+    @property
+    def glute_med_onset_pct(self) -> float | None:
+        return self.cycle_pct(self.glute_med_onset_s)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ weak, fragmented) onset -> channel quality scores -> per rep and side: sustained
 glute and hamstring onsets, lag, order, squeeze latency and false starts ->
 per-side summaries.  A burst's confidence in ``onsets.csv`` is the detector's,
 times its channel's quality score, times the undamaged share of its onset window.
+Protocols with a step of their own (:data:`glutesense.analysis.steps.STEPS`) add it after the
+second pass: the single-leg stand splits tries off the sustained squeeze; a walk skips the
+whole-channel detection and measures each stride's onsets around its touchdown.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from glutesense.analysis.metrics import (
     summarize_side,
     symmetry_index_pct,
 )
+from glutesense.analysis.step_types import MeasureInput
+from glutesense.analysis.steps import STEPS
 from glutesense.detect.base import Burst, DetectionInput
 from glutesense.detect.registry import make_detector
 from glutesense.model.records import Recording
@@ -202,7 +207,13 @@ class AnalysisResult:
 
 
 def _analyze_channel(
-    recording: Recording, role: Role, detector_name: str, settings: AnalysisSettings, notes: list[str]
+    recording: Recording,
+    role: Role,
+    detector_name: str,
+    settings: AnalysisSettings,
+    notes: list[str],
+    *,
+    detect: bool = True,
 ) -> tuple[ChannelResult, DetectionInput]:
     x, fs_hz, t0_s = recording.signal(role)
     quality = assess_channel(x, fs_hz, t0_s=t0_s)
@@ -230,7 +241,7 @@ def _analyze_channel(
     if base is None:
         raise ValueError(f"{role.value}: resting window {rest[0]:.2f}-{rest[1]:.2f} s holds too few samples")
     data = DetectionInput(cond.signal_uv, fs_hz, t0_s, rest)
-    bursts = make_detector(detector_name).detect(data)
+    bursts = make_detector(detector_name).detect(data) if detect else ()
     step = max(round(fs_hz / settings.trace_hz), 1)
     result = ChannelResult(
         role=role,
@@ -456,7 +467,13 @@ def analyze(
             f"channel (roles present: {', '.join(r.value for r in recording.roles)})"
         )
     notes: list[str] = []
-    first = [_analyze_channel(recording, r, detector, cfg, notes) for r in EMG_ROLES if recording.has(r)]
+    step = STEPS.get(proto)
+    whole = step is None or step.first_pass
+    first = [
+        _analyze_channel(recording, r, detector, cfg, notes, detect=whole)
+        for r in EMG_ROLES
+        if recording.has(r)
+    ]
     channels = tuple(c for c, _ in first)
     tilt = _tilt(recording)
     rate = _rate(recording)
@@ -474,9 +491,18 @@ def analyze(
     )
     notes.extend(seg.notes)
     refine = proto is Protocol.BRIDGE
+    second = step is None or step.second_pass
     channels = tuple(
-        _with_activity(_second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine)) for c, d in first
+        _second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine) if second else c for c, d in first
     )
+    measured = None
+    if step is not None:
+        signals = {c.role: d for c, d in first}
+        found = {c.role: c.bursts for c in channels}
+        measured = step.measure(MeasureInput(seg.reps, signals, found, cfg.metrics))
+        channels = tuple(replace(c, bursts=measured.bursts.get(c.role, c.bursts)) for c in channels)
+        notes.extend(measured.notes)
+    channels = tuple(_with_activity(c) for c in channels)
     by_role = {c.role: c for c in channels}
     reps = tuple(
         _rep_result(
@@ -487,7 +513,9 @@ def analyze(
             cfg.metrics,
         )
         for w in seg.reps
-    )
+    ) if measured is None or measured.reps is None else ()
+    if measured is not None:
+        reps = measured.apply(reps)
     rows = []
     for c in channels:
         side, muscle = c.role.side, c.role.muscle

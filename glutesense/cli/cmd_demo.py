@@ -10,7 +10,7 @@ from pathlib import Path
 from glutesense.cli.cmd_analyze import analyze_to
 from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args, run_record
 from glutesense.io import read_native
-from glutesense.model.roles import Protocol
+from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -18,7 +18,7 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "--out", default="glutesense-demo", metavar="DIR", help="output folder (default ./glutesense-demo)"
     )
     p.add_argument(
-        "--protocol", default="bridge", choices=[x.value for x in Protocol], help="test to simulate"
+        "--protocol", default="bridge", choices=[x.value for x in GUIDED_PROTOCOLS], help="test to simulate"
     )
     p.add_argument("--reps", type=int, default=4, help="repetitions (default 4)")
     p.add_argument("--realtime", action="store_true", help="record in real time instead of 8x faster")

@@ -17,14 +17,15 @@ from glutesense import __version__
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
 from glutesense.model.records import StreamKind
-from glutesense.model.roles import Protocol, Role, Side
+from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol, Role, Side
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 
 def add_schedule_args(p: argparse.ArgumentParser, *, reps: int) -> None:
-    p.add_argument("--protocol", default="bridge", choices=[x.value for x in Protocol], help="test to guide")
+    guided = [x.value for x in GUIDED_PROTOCOLS]
+    p.add_argument("--protocol", default="bridge", choices=guided, help="test to guide")
     p.add_argument("--reps", type=int, default=reps, help=f"repetitions per side (default {reps})")
     p.add_argument("--side", default="both", choices=sorted(SIDES), help="sides to test (default both)")
     p.add_argument("--rest-s", type=float, default=5.0, help="resting baseline before the first rep, s")

@@ -55,6 +55,11 @@ class Protocol(StrEnum):
 
     BRIDGE = "bridge"
     SINGLE_LEG_STAND = "single-leg-stand"
+    WALK = "walk"
+
+
+GUIDED_PROTOCOLS = (Protocol.BRIDGE, Protocol.SINGLE_LEG_STAND)
+"""Protocols the recorder can guide with cues (a walk is recorded as it happens, without cues)."""
 
 
 class Role(StrEnum):

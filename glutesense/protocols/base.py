@@ -29,9 +29,12 @@ class RepWindow:
     movement_onset_s : float or None
         From the gyroscope when there is one, else the accelerometer; None without either.
     source : str
-        How the rep was found: ``"cue events"``, ``"accelerometer"``, ``"emg"``.
+        How the rep was found: ``"cue events"``, ``"accelerometer"``, ``"emg"``, ``"touchdown events"``,
+        ``"gyroscope"``.
     note : str
         Why something is missing (empty when nothing is).
+    cycle_s : float or None
+        Walk: the stride's duration (its touchdown to the same foot's next one), s; None otherwise.
     """
 
     side: Side
@@ -42,6 +45,7 @@ class RepWindow:
     movement_onset_s: float | None
     source: str
     note: str = ""
+    cycle_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -148,3 +148,29 @@ def render(pool: Pool, spikes: list[FloatArray], units: list[int], i0: int, n_in
     keep = pos < n_int
     out = np.bincount(pos[keep], weights=w[keep], minlength=n_int)[:n_int]
     return out, float(all_pos.min()), float(all_pos.max()) + fs_int_len
+
+
+def pool_power(pool: Pool, excitation: float) -> float:
+    """Expected power of the pool's MUAP trains at a steady ``excitation`` (arbitrary units).
+
+    Uncorrelated trains add in power: each recruited unit contributes its MUAP energy times its
+    firing rate.
+    """
+    e = excitation - pool.rte
+    on = e >= 0.0
+    rate = np.minimum(MFR_HZ + pool.gain * e, pool.pfr)
+    energy = np.sum(pool.templates**2, axis=1)
+    return float(np.sum(np.where(on, energy * rate, 0.0)))
+
+
+def excitation_for(pool: Pool, amplitude_share: float, reference: float) -> float:
+    """The steady excitation whose expected amplitude is ``amplitude_share`` of that at ``reference``."""
+    target = amplitude_share**2 * pool_power(pool, reference)
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        if pool_power(pool, mid) < target:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)

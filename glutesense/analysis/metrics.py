@@ -18,6 +18,10 @@ from glutesense.detect.base import Burst
 from glutesense.model.roles import Side
 from glutesense.protocols.base import RepWindow
 
+TRY_DETECTOR = "try"
+"""``detector`` of a single-leg stand's false starts (:mod:`glutesense.analysis.squeeze`): a try is never
+the sustained onset, whatever its length."""
+
 
 class Order(StrEnum):
     """Firing order of glute and hamstring in one rep."""
@@ -132,9 +136,9 @@ class OnsetPick:
 
 
 def pick_sustained(bursts: Sequence[Burst], window: RepWindow, settings: MetricSettings) -> OnsetPick:
-    """First sustained burst whose onset lies in the window, and the short bursts before it."""
+    """First sustained burst whose onset lies in the window, and the short bursts (and tries) before it."""
     inside = [b for b in bursts if window.start_s <= b.onset_s < window.stop_s]
-    sustained = [b for b in inside if b.duration_s >= settings.sustained_s]
+    sustained = [b for b in inside if b.duration_s >= settings.sustained_s and b.detector != TRY_DETECTOR]
     if sustained:
         first = sustained[0]
         short = [

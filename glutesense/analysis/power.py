@@ -52,7 +52,7 @@ class PowerSeries:
     @property
     def t_s(self) -> FloatArray:
         """Bin centres, s."""
-        return self.t0_s + (np.arange(self.power.size) + 0.5) * self.bin_s
+        return np.asarray(self.t0_s + (np.arange(self.power.size) + 0.5) * self.bin_s, dtype=np.float64)
 
     def index(self, t_s: float) -> int:
         """The bin holding ``t_s``, clipped to ``[0, n_bins]``."""
@@ -60,8 +60,7 @@ class PowerSeries:
 
     def smooth(self, window_s: float) -> FloatArray:
         """Centred moving mean of the power over ``window_s`` (NaN bins left out)."""
-        out: FloatArray = np.asarray(moving_mean(self.power, max(1, round(window_s / self.bin_s))), dtype=np.float64)
-        return out
+        return np.asarray(moving_mean(self.power, max(1, round(window_s / self.bin_s))), dtype=np.float64)
 
 
 def power_series(

@@ -37,11 +37,9 @@ import numpy.typing as npt
 from scipy import special
 
 from glutesense.analysis.power import PowerSeries
-from glutesense.detect.base import Burst
 from glutesense.detect.default import RISE_LADDER_S
 from glutesense.detect.risefit import fit_rise
 from glutesense.signal.envelope import median_sd
-from glutesense.signal.runs import runs_of
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -50,23 +48,26 @@ FloatArray = npt.NDArray[np.float64]
 class SqueezeSettings:
     """Settings of the try analysis (module docstring; physical units in the names)."""
 
-    smooth_ms: float = 30.0
-    dip_smooth_ms: float = 60.0
+    smooth_ms: float = 50.0
+    dip_smooth_ms: float = 80.0
     firm_smooth_ms: float = 100.0
     hold_share: float = 0.6
-    on_sd: float = 6.0
+    on_sd: float = 5.0
     on_share: float = 0.12
+    on_ratio: float = 1.6
     off_sd: float = 2.5
     off_share: float = 0.05
     near_sd: float = 2.0
     hold_fill: float = 0.9
-    dip_share: float = 0.5
+    dip_share: float = 0.35
     min_try_ms: float = 40.0
-    merge_gap_ms: float = 30.0
     pop_ms: float = 10.0
     pop_share: float = 0.75
     fit_rest_ms: float = 150.0
     fit_prior_ms: float = 200.0
+    local_ms: float = 800.0
+    relax_share: float = 0.25
+    merge_gap_ms: float = 60.0
     firm_level: float = 0.9
 
 
@@ -131,7 +132,7 @@ def _levels(amp: FloatArray, rest: slice, hold: float, cfg: SqueezeSettings) -> 
     a0, sd = median_sd(amp[rest])
     sd = max(sd, 1e-3)
     span = max(hold - a0, 0.0)
-    on = a0 + max(cfg.on_sd * sd, cfg.on_share * span)
+    on = max(a0 + max(cfg.on_sd * sd, cfg.on_share * span), cfg.on_ratio * a0)
     off = a0 + max(cfg.off_sd * sd, cfg.off_share * span)
     return _Levels(a0, on, off, hold, a0 + cfg.near_sd * sd)
 
@@ -172,10 +173,11 @@ def _dips(seg: FloatArray, lv: _Levels, share: float) -> list[int]:
     return out
 
 
-def _is_pop(x: FloatArray, ps: PowerSeries, a: int, b: int, cfg: SqueezeSettings) -> bool:
-    seg = np.clip(np.nan_to_num(x[a:b]) - 1.0, 0.0, None)
+def _is_pop(power: FloatArray, base: float, a: int, b: int, bin_s: float, cfg: SqueezeSettings) -> bool:
+    """True if more than ``pop_share`` of the excess power in bins ``[a, b)`` lies within ``pop_ms``."""
+    seg = np.clip(np.nan_to_num(power[a:b]) - base, 0.0, None)
     total = float(seg.sum())
-    w = max(1, round(cfg.pop_ms / 1000.0 / ps.bin_s))
+    w = max(1, round(cfg.pop_ms / 1000.0 / bin_s))
     if total <= 0:
         return True
     if w >= seg.size:
@@ -183,51 +185,75 @@ def _is_pop(x: FloatArray, ps: PowerSeries, a: int, b: int, cfg: SqueezeSettings
     return float(np.max(np.convolve(seg, np.ones(w), mode="valid"))) > cfg.pop_share * total
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """A rise above ``on`` in bins ``[start, end)``; ``ended`` if it died back before the scan's end."""
+
+    start: int
+    end: int
+    peak: int
+    ended: bool
+
+
+def _segments(
+    amp: FloatArray, i0: int, i1: int, lv: _Levels, relax_share: float, gap_n: int
+) -> list[_Segment]:
+    """Rises above ``on`` in bins ``[i0, i1)``, each from where it left the ``near`` level to where it
+    died back below ``max(off, rest + relax_share (its peak - rest))`` and did not rise above ``on``
+    again within ``gap_n`` bins (module docstring, step 4)."""
+    a = np.nan_to_num(amp, nan=0.0)
+    out: list[_Segment] = []
+    i, floor = i0, i0
+    while i < i1:
+        up = np.flatnonzero(a[i:i1] >= lv.on)
+        if not up.size:
+            break
+        j = i + int(up[0])
+        start = walk_back(amp, j, floor, lv.near)
+        k, pk = j, j
+        while k < i1:
+            if a[k] > a[pk]:
+                pk = k
+            if a[k] <= max(lv.off, lv.rest + relax_share * (a[pk] - lv.rest)):
+                again = np.flatnonzero(a[k : min(k + gap_n, i1)] >= lv.on)
+                if not again.size:
+                    break
+                k += int(again[0])
+            k += 1
+        out.append(_Segment(start, k, pk, k < i1))
+        i = floor = k
+    return out
+
+
 def _tries(
     ps: PowerSeries,
     amp: FloatArray,
     dip_amp: FloatArray,
-    span: tuple[int, int],
+    segs: list[_Segment],
     lv: _Levels,
     cfg: SqueezeSettings,
 ) -> list[Try]:
-    """Tries in bins ``[i_cue, i_foot)`` (module docstring, step 4)."""
-    i_cue, i_foot = span
-    seg = np.nan_to_num(amp[i_cue:i_foot], nan=0.0)
-    gap = max(1, round(cfg.merge_gap_ms / 1000.0 / ps.bin_s))
-    runs: list[tuple[int, int]] = []
-    for a, b in runs_of(seg > lv.off):
-        if runs and a - runs[-1][1] < gap:
-            runs[-1] = (runs[-1][0], b)
-        else:
-            runs.append((a, b))
+    """Tries from the rises before the sustained one, each split at dips that did not relax (step 4)."""
     min_n = max(1, round(cfg.min_try_ms / 1000.0 / ps.bin_s))
+    base = float(lv.rest**2)
     out: list[Try] = []
-    out_end = 0
-    for a, b in runs:
-        if a == 0 and i_cue > 0 and amp[i_cue - 1] > lv.off:
-            continue  # started before the cue
-        cuts = [a + d for d in _dips(dip_amp[i_cue + a : i_cue + b], lv, cfg.dip_share)]
-        edges = [a, *cuts, b]
+    for sg in segs:
+        cuts = [sg.start + d for d in _dips(dip_amp[sg.start : sg.end], lv, cfg.dip_share)]
+        edges = [sg.start, *cuts, sg.end]
         for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
-            piece = seg[lo:hi]
-            if hi - lo < min_n or piece.max() < lv.on or _is_pop(ps.power, ps, i_cue + lo, i_cue + hi, cfg):
+            piece = np.nan_to_num(amp[lo:hi], nan=0.0)
+            if hi - lo < min_n or piece.max() < lv.on or _is_pop(ps.power, base, lo, hi, ps.bin_s, cfg):
                 continue
-            relaxed = k == len(edges) - 2 and not (
-                hi == seg.size and i_foot < amp.size and amp[i_foot] > lv.off
-            )
             pk = lo + int(np.argmax(piece))
-            start = i_cue + lo if k > 0 else walk_back(amp, i_cue + lo, i_cue + (out_end if out else 0), lv.near)
             out.append(
                 Try(
-                    onset_s=ps.t0_s + start * ps.bin_s,
-                    offset_s=ps.t0_s + (i_cue + hi) * ps.bin_s,
-                    peak_s=ps.t0_s + (i_cue + pk + 0.5) * ps.bin_s,
+                    onset_s=ps.t0_s + lo * ps.bin_s,
+                    offset_s=ps.t0_s + hi * ps.bin_s,
+                    peak_s=ps.t0_s + (pk + 0.5) * ps.bin_s,
                     peak_share=lv.share(float(piece.max())),
-                    relaxed=relaxed,
+                    relaxed=sg.ended and k == len(edges) - 2,
                 )
             )
-            out_end = hi
     return out
 
 
@@ -239,7 +265,8 @@ def _refit(
     reach = np.flatnonzero(np.nan_to_num(amp[i_last:], nan=0.0) >= lv.rest + 0.8 * (lv.hold - lv.rest))
     i_hi = min(i_last + (int(reach[0]) if reach.size else 20) + 1, ps.power.size)
     t = ps.t_s
-    base = float(np.nanmedian(ps.power[i_lo:i_first])) if i_first > i_lo else 1.0
+    seg = ps.power[i_lo:i_first] if i_first > i_lo else ps.power[i_lo : i_lo + 4]
+    base = float(np.nanmedian(seg)) if np.isfinite(seg).any() else 1.0
     fit = fit_rise(
         t[i_lo:i_hi],
         ps.power[i_lo:i_hi],
@@ -257,25 +284,87 @@ def _refit(
     return fit.onset_s, 1000.0 * fit.onset_sd_s
 
 
+@dataclass(frozen=True)
+class Held:
+    """The contraction that holds, as the detector's passes saw it.
+
+    Attributes
+    ----------
+    start_s, stop_s : float
+        Its span ``[start_s, stop_s)`` (a burst that began before the cue, e.g. the stance glute's
+        tone, starts at the cue here).
+    onset_s : float or None
+        The detector's onset, when the burst began in the rep's window (None for a burst already
+        active: its onset is the stance, not the squeeze).
+    onset_sd_ms : float
+    """
+
+    start_s: float
+    stop_s: float
+    onset_s: float | None
+    onset_sd_ms: float = float("nan")
+
+
+def _baseline(
+    amp: FloatArray, ps: PowerSeries, rest_bins: slice, cue_s: float, cfg: SqueezeSettings
+) -> slice:
+    """Bins of the level the squeeze starts from: the ``local_ms`` before the cue when the glute is
+    already working there (stance), else the resting window."""
+    local = slice(ps.index(cue_s - cfg.local_ms / 1000.0), ps.index(cue_s))
+    a_rest, sd_rest = median_sd(amp[rest_bins])
+    a_local = float(np.nanmedian(amp[local])) if local.stop > local.start else a_rest
+    return local if a_local > a_rest + cfg.off_sd * max(sd_rest, 1e-3) else rest_bins
+
+
+def _onset(
+    ps: PowerSeries,
+    amp: FloatArray,
+    span: tuple[int, int, int],
+    lv: _Levels,
+    held: Held,
+    cfg: SqueezeSettings,
+) -> tuple[float, float, bool]:
+    """(onset_s, sd_ms, relocated): the detector's onset unless a try or the stance precedes it in its
+    burst; then the rise fit from the foot (``span = (floor, base, i_sus)`` bins)."""
+    floor, base, i_sus = span
+    if held.onset_s is not None and held.onset_s >= ps.t0_s + floor * ps.bin_s:
+        return held.onset_s, held.onset_sd_ms, False
+    i_lo = max(base - round(cfg.fit_rest_ms / 1000.0 / ps.bin_s), floor)
+    first = max(base - round(0.5 * cfg.smooth_ms / 1000.0 / ps.bin_s), i_lo)
+    onset_s, sd_ms = _refit(ps, (i_lo, first, max(i_sus, first)), amp, lv, cfg.fit_prior_ms)
+    return onset_s, sd_ms, True
+
+
+def _firm_up_ms(
+    ps: PowerSeries, onset_s: float, i_end: int, rest_bins: slice, cfg: SqueezeSettings
+) -> float | None:
+    """Onset to the amplitude's ``firm_level`` of its hold level above rest, ms."""
+    firm = amplitude(ps, cfg.firm_smooth_ms)
+    a0 = float(np.nanmedian(firm[rest_bins]))
+    i0 = ps.index(onset_s)
+    hold = float(np.nanmedian(firm[i_end - max(2, round(cfg.hold_share * (i_end - i0))) : i_end]))
+    reach = np.flatnonzero(np.nan_to_num(firm[i0:i_end], nan=0.0) >= a0 + cfg.firm_level * (hold - a0))
+    if not reach.size:
+        return None
+    return max(1000.0 * (ps.t0_s + (i0 + int(reach[0]) + 0.5) * ps.bin_s - onset_s), 0.0)
+
+
 def analyze_squeeze(
     ps: PowerSeries,
     rest_bins: slice,
     cue_s: float,
-    stop_s: float,
-    sustained: Burst,
+    held: Held,
     *,
     sustained_s: float,
     cfg: SqueezeSettings,
 ) -> Squeeze | None:
     """The try analysis of one rep (module docstring); None when no sustained rise can be placed."""
     amp = amplitude(ps, cfg.smooth_ms)
-    end = min(sustained.offset_s, stop_s)
-    i_on, i_end = ps.index(sustained.onset_s), ps.index(end)
+    i_on, i_end = ps.index(held.start_s), ps.index(held.stop_s)
     if i_end - i_on < 4:
         return None
-    hold_from = i_end - max(2, round(cfg.hold_share * (i_end - i_on)))
-    hold = float(np.nanmedian(amp[hold_from:i_end]))
-    lv = _levels(amp, rest_bins, hold, cfg)
+    hold = float(np.nanmedian(amp[i_end - max(2, round(cfg.hold_share * (i_end - i_on))) : i_end]))
+    lv = _levels(amp, _baseline(amp, ps, rest_bins, cue_s, cfg), hold, cfg)
     if not hold > lv.on:
         return None
     i_cue = ps.index(cue_s)
@@ -283,33 +372,29 @@ def analyze_squeeze(
     i_sus = _sustained_start(amp, min(i_cue, i_on), i_end, lv, n_hold, cfg.hold_fill)
     if i_sus is None:
         return None
-    below = np.flatnonzero(np.nan_to_num(amp[:i_sus], nan=0.0) <= lv.off)
-    i_rest = int(below[-1]) + 1 if below.size else 0
-    dip_amp = amplitude(ps, cfg.dip_smooth_ms)
-    dips = _dips(dip_amp[i_rest:i_sus], lv, cfg.dip_share)
-    i_foot = i_rest + dips[-1] if dips else i_rest
-    tries = _tries(ps, amp, dip_amp, (i_cue, i_foot), lv, cfg) if i_foot > i_cue else []
-    floor = ps.index(tries[-1].offset_s) if tries else 0
-    i_base = i_foot if dips else walk_back(amp, i_foot, floor, lv.near)
-    if not dips and all(t.offset_s <= sustained.onset_s for t in tries):
-        onset_s, sd_ms, moved = sustained.onset_s, sustained.onset_sd_ms, False
-    else:
-        i_lo = max(i_base - round(cfg.fit_rest_ms / 1000.0 / ps.bin_s), floor)
-        first = max(i_base - round(0.5 * cfg.smooth_ms / 1000.0 / ps.bin_s), i_lo)
-        onset_s, sd_ms = _refit(ps, (i_lo, first, max(i_sus, first)), amp, lv, cfg.fit_prior_ms)
-        moved = True
-    firm = amplitude(ps, cfg.firm_smooth_ms)
-    i0 = ps.index(onset_s)
-    reach = np.flatnonzero(
-        np.nan_to_num(firm[i0:i_end], nan=0.0) >= lv.rest + cfg.firm_level * (hold - lv.rest)
+    gap_n = max(1, round(cfg.merge_gap_ms / 1000.0 / ps.bin_s))
+    segs = _segments(amp, i_cue, i_sus + 1, lv, cfg.relax_share, gap_n)
+    rising = segs.pop() if segs and not segs[-1].ended else None
+    foot = (
+        rising.start
+        if rising is not None
+        else walk_back(amp, i_sus, segs[-1].end if segs else i_cue, lv.near)
     )
-    firm_ms = 1000.0 * (ps.t0_s + (i0 + int(reach[0]) + 0.5) * ps.bin_s - onset_s) if reach.size else None
+    dip_amp = amplitude(ps, cfg.dip_smooth_ms)
+    dips = _dips(dip_amp[foot:i_sus], lv, cfg.dip_share)
+    if dips:  # a try ran into the squeeze: it is the part before the last dip
+        segs.append(_Segment(foot, foot + dips[-1], foot, False))
+        foot += dips[-1]
+    segs = [sg for sg in segs if sg.start >= i_cue]
+    tries = _tries(ps, amp, dip_amp, segs, lv, cfg)
+    floor = segs[-1].end if segs else (min(i_cue, i_on) if held.onset_s is None else 0)
+    onset_s, sd_ms, moved = _onset(ps, amp, (floor, foot, i_sus), lv, held, cfg)
     return Squeeze(
         onset_s=onset_s,
         onset_sd_ms=sd_ms,
         relocated=moved,
         tries=tuple(tries),
         separable=all(t.relaxed for t in tries),
-        firm_up_ms=max(firm_ms, 0.0) if firm_ms is not None else None,
+        firm_up_ms=_firm_up_ms(ps, onset_s, i_end, rest_bins, cfg),
         hold_level=hold,
     )

@@ -22,6 +22,9 @@ not a standing rest.  Per channel, on the whitened short-bin power (:mod:`glutes
    every stride is fitted with the shapes and rise times that the muscle showed: onsets consistent
    from stride to stride are physiology, and the narrower family makes hundreds of strides fast.
    A stride whose own peak does not rise ``min_excess_db`` above its quiet level has no onset.
+5. **Consistency**: an onset more than ``outlier_sd`` robust SDs and ``outlier_pct`` % of the cycle
+   from the walk's median onset (a pop or a heel-strike transient before the burst) is searched
+   again within ``max(3 SD, typical_pct)`` of the median; the row says so.
 
 References
 ----------
@@ -32,7 +35,7 @@ Winter, D. A. (2009). *Biomechanics and Motor Control of Human Movement*, 4th ed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +44,7 @@ from scipy import special
 from glutesense.analysis.power import PowerSeries
 from glutesense.detect.default import RISE_LADDER_S
 from glutesense.detect.risefit import RISE_SHAPES, RiseFit, RiseShape, fit_rise, pooled_shape_prior
+from glutesense.signal.envelope import median_sd
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -64,9 +68,17 @@ class StrideSettings:
     margin_ms: float = 120.0
     fit_rest_ms: float = 150.0
     reach_share: float = 0.8
-    learn_strides: int = 12
-    shape_min_weight: float = 0.1
+    learn_strides: int = 6
+    shape_min_weight: float = 0.15
+    max_shapes: int = 3
+    n_rises: int = 3
     prior_ms: float = 100.0
+    alarm_db: float = 3.0
+    near_db: float = 1.0
+    back_ms: float = 40.0
+    outlier_sd: float = 4.0
+    outlier_pct: float = 6.0
+    typical_pct: float = 4.0
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,7 @@ class _Channel:
     def __init__(self, ps: PowerSeries, cfg: StrideSettings, rough: float, peak: float) -> None:
         self.ps, self.cfg, self.rough, self.peak = ps, cfg, rough, peak
         self.smooth = ps.smooth(cfg.smooth_ms / 1000.0)
+        self.t_s = ps.t_s
 
     def span(self, s: Stride, quiet_power: float) -> _Span | str:
         """The fit's bins for stride ``s`` (module docstring, step 4), or why there is none."""
@@ -187,15 +200,22 @@ class _Channel:
         if 10.0 * np.log10(max(ratio, 1e-12)) < cfg.min_excess_db:
             return "no burst around this touchdown"
         first = min(ps.index(first_s), pk)
+        seg = np.nan_to_num(sm[first : pk + 1], nan=0.0)
         level = quiet_power + cfg.reach_share * (sm[pk] - quiet_power)
-        up = np.flatnonzero(np.nan_to_num(sm[first : pk + 1], nan=0.0) >= level)
+        up = np.flatnonzero(seg >= level)
         reach = first + (int(up[0]) if up.size else pk - first)
-        lo = max(first - round(cfg.fit_rest_ms / 1000.0 / ps.bin_s), 0)
-        return _Span(lo, first, reach, min(reach + 2, ps.power.size), pk, ratio)
+        # the rise crosses the alarm level last before the peak; it left the quiet level before that
+        low = np.flatnonzero(seg[: reach - first + 1] < quiet_power * 10 ** (cfg.alarm_db / 10.0))
+        alarm = first + (int(low[-1]) + 1 if low.size else 0)
+        near = np.flatnonzero(seg[: alarm - first] <= quiet_power * 10 ** (cfg.near_db / 10.0))
+        left = first + (int(near[-1]) if near.size else 0)
+        n = round(cfg.back_ms / 1000.0 / ps.bin_s)
+        start, stop = max(first, left - n), min(max(alarm + 2, left - n + 2), reach)
+        lo = max(start - round(cfg.fit_rest_ms / 1000.0 / ps.bin_s), 0)
+        return _Span(lo, start, max(stop, start), min(reach + 2, ps.power.size), pk, ratio)
 
     def rise(self, sp: _Span, quiet_power: float, fam: _Family) -> RiseFit | None:
-        ps, cfg = self.ps, self.cfg
-        t = ps.t_s
+        ps, cfg, t = self.ps, self.cfg, self.t_s
         return fit_rise(
             t[sp.lo : sp.hi],
             ps.power[sp.lo : sp.hi],
@@ -210,10 +230,19 @@ class _Channel:
             outlier_z=OUTLIER_Z,
         )
 
-    def onset(self, s: Stride, quiet_power: float, fam: _Family) -> StrideOnset:
+    def onset(
+        self, s: Stride, quiet_power: float, fam: _Family, around: tuple[float, float] | None = None
+    ) -> StrideOnset:
+        """The stride's onset; ``around`` (phases) replaces the searched range (an outlier's re-search)."""
         sp = self.span(s, quiet_power)
         if isinstance(sp, str):
             return StrideOnset(None, float("nan"), None, None, None, sp)
+        if around is not None:
+            ps = self.ps
+            first = ps.index(s.touchdown_s + around[0] * s.stride_s)
+            last = max(min(ps.index(s.touchdown_s + around[1] * s.stride_s), sp.hi - 2), first)
+            lo = max(first - round(self.cfg.fit_rest_ms / 1000.0 / ps.bin_s), 0)
+            sp = replace(sp, lo=lo, first=first, reach=last, hi=max(sp.hi, last + 2))
         fit = self.rise(sp, quiet_power, fam)
         if fit is None:
             return StrideOnset(
@@ -224,7 +253,7 @@ class _Channel:
         back = np.flatnonzero(np.nan_to_num(self.smooth[sp.pk :], nan=0.0) <= calm)
         off = sp.pk + (int(back[0]) if back.size else 0)
         ps = self.ps
-        return StrideOnset(onset_s, 1000.0 * sd_s, ps.t0_s + off * ps.bin_s, float(ps.t_s[sp.pk]), sp.ratio)
+        return StrideOnset(onset_s, 1000.0 * sd_s, ps.t0_s + off * ps.bin_s, float(self.t_s[sp.pk]), sp.ratio)
 
     def learn(self, strides: Sequence[Stride], quiet: FloatArray) -> _Family:
         """Shapes and rise times the muscle shows, from strides spread over the walk (step 4)."""
@@ -233,7 +262,7 @@ class _Channel:
         n = len(strides)
         if n <= cfg.learn_strides:
             return full
-        coarse = _Family(RISE_SHAPES, RISE_LADDER_S[::2], None)
+        coarse = _Family(RISE_SHAPES, RISE_LADDER_S[::3], None)
         evidence, rises = [], []
         for i in np.unique(np.linspace(0, n - 1, cfg.learn_strides).round().astype(int)):
             sp = self.span(strides[i], float(quiet[i]))
@@ -244,13 +273,12 @@ class _Channel:
         if len(evidence) < 3:
             return full
         log_pi = pooled_shape_prior(np.vstack(evidence))
-        keep = [i for i, lp in enumerate(log_pi) if np.exp(lp) >= cfg.shape_min_weight] or list(
-            range(len(log_pi))
-        )
+        ranked = [int(i) for i in np.argsort(-log_pi)[: cfg.max_shapes]]
+        keep = sorted(i for i in ranked if np.exp(log_pi[i]) >= cfg.shape_min_weight) or ranked[:1]
         r = np.array([x for x in rises if x > 0]) if any(x > 0 for x in rises) else RISE_LADDER_S
-        lo = max(int(np.searchsorted(RISE_LADDER_S, r.min())) - 1, 0)
-        hi = min(int(np.searchsorted(RISE_LADDER_S, r.max())) + 2, RISE_LADDER_S.size)
-        return _Family(tuple(RISE_SHAPES[i] for i in keep), RISE_LADDER_S[lo:hi], log_pi[keep])
+        lo_s, hi_s = np.percentile(r, 15), np.percentile(r, 85)
+        grid = np.geomspace(max(lo_s * 0.8, RISE_LADDER_S[0]), max(hi_s * 1.25, lo_s), cfg.n_rises)
+        return _Family(tuple(RISE_SHAPES[i] for i in keep), np.unique(grid.round(3)), log_pi[keep])
 
 
 def _none(strides: Sequence[Stride], why: str) -> tuple[StrideOnset, ...]:
@@ -282,5 +310,35 @@ def stride_onsets(ps: PowerSeries, strides: Sequence[Stride], cfg: StrideSetting
         j -= 1
     ch = _Channel(ps, cfg, float(PHASES[j]), float(PHASES[i_pk]))
     fam = ch.learn(strides, levels)
-    onsets = tuple(ch.onset(s, float(q), fam) for s, q in zip(strides, levels, strict=True))
-    return ChannelStrides(onsets, profile, quiet, float(PHASES[i_pk]))
+    onsets = [ch.onset(s, float(q), fam) for s, q in zip(strides, levels, strict=True)]
+    _research_outliers(ch, strides, levels, fam, onsets)
+    return ChannelStrides(tuple(onsets), profile, quiet, float(PHASES[i_pk]))
+
+
+def _phase(o: StrideOnset, s: Stride) -> float | None:
+    return None if o.onset_s is None else (o.onset_s - s.touchdown_s) / s.stride_s
+
+
+def _research_outliers(
+    ch: _Channel, strides: Sequence[Stride], levels: FloatArray, fam: _Family, onsets: list[StrideOnset]
+) -> None:
+    """Re-search, near the walk's typical onset, the strides whose onset is unlike the others' (step 5)."""
+    cfg = ch.cfg
+    phases = [p for o, s in zip(onsets, strides, strict=True) if (p := _phase(o, s)) is not None]
+    if len(phases) < 5:
+        return
+    med, sd = median_sd(phases)
+    tol = max(cfg.outlier_sd * sd, cfg.outlier_pct / 100.0)
+    half = max(3.0 * sd, cfg.typical_pct / 100.0)
+    for k, (o, s) in enumerate(zip(onsets, strides, strict=True)):
+        p = _phase(o, s)
+        if p is None or abs(p - med) <= tol:
+            continue
+        again = ch.onset(s, float(levels[k]), fam, around=(med - half, med + half))
+        if again.onset_s is None:
+            continue
+        onsets[k] = replace(
+            again,
+            reason=f"first estimate {100 * p:+.0f} % of the cycle was unlike the other strides' "
+            f"({100 * med:+.0f} %): re-searched near the typical onset",
+        )

@@ -89,16 +89,18 @@ def make_pool(rng: np.random.Generator, fs_int: float, n_range: tuple[int, int])
     for i in range(n):
         w = rng.uniform(0.3, 1.0, 2) * rng.choice([-1.0, 1.0], 2)
         c = lat[i] + 4.0 * lam[i]
-        h = (_hermite_muap(t_ms - c, lam[i], w[0], w[1])
-             - _hermite_muap(t_ms - c - tau_bip[i], lam[i], w[0], w[1]))
+        h = _hermite_muap(t_ms - c, lam[i], w[0], w[1]) - _hermite_muap(
+            t_ms - c - tau_bip[i], lam[i], w[0], w[1]
+        )
         h[t_ms < lat[i]] = 0.0
         pp = np.ptp(h)
         tmpl[i] = amp[i] * h / (pp if pp > 0 else 1.0)
     return Pool(rte, pfr, gain, tmpl)
 
 
-def discharges(rng: np.random.Generator, pool: Pool, drive: FloatArray, fs_int: float
-                ) -> tuple[list[FloatArray], list[int]]:
+def discharges(
+    rng: np.random.Generator, pool: Pool, drive: FloatArray, fs_int: float
+) -> tuple[list[FloatArray], list[int]]:
     """Discharge sample positions (float, in samples of ``drive``) per recruited unit."""
     peak = float(drive.max())
     out: list[FloatArray] = []
@@ -128,12 +130,21 @@ def discharges(rng: np.random.Generator, pool: Pool, drive: FloatArray, fs_int: 
     return out, units
 
 
-def render(pool: Pool, spikes: list[FloatArray], units: list[int], i0: int, n_int: int
-           ) -> tuple[FloatArray, float, float] | None:
+def muap_start(pool: Pool, level: float = 0.1) -> FloatArray:
+    """Samples from each unit's discharge to where its MUAP first reaches ``level`` of its peak magnitude
+    at the electrodes (the potential's visible start), shape (n_units,)."""
+    mag = np.abs(pool.templates)
+    return np.argmax(mag >= level * mag.max(axis=1, keepdims=True), axis=1).astype(np.float64)
+
+
+def render(
+    pool: Pool, spikes: list[FloatArray], units: list[int], i0: int, n_int: int
+) -> tuple[FloatArray, float, float, float] | None:
     """MUAP trains of the discharges (positions in samples from ``i0``), length ``n_int``.
 
-    Returns the signal and the times (s, internal rate) of the first discharge and of the end of the
-    last MUAP, or None without discharges.
+    Returns the signal and the sample positions (internal rate) of the first discharge, of the end of
+    the last MUAP and of the first MUAP's visible start at the electrodes (:func:`muap_start`), or
+    None without discharges.
     """
     if not spikes:
         return None
@@ -147,7 +158,15 @@ def render(pool: Pool, spikes: list[FloatArray], units: list[int], i0: int, n_in
     w = pool.templates[all_unit].ravel()
     keep = pos < n_int
     out = np.bincount(pos[keep], weights=w[keep], minlength=n_int)[:n_int]
-    return out, float(all_pos.min()), float(all_pos.max()) + fs_int_len
+    arrival = float(
+        np.min(
+            all_pos
+            + muap_start(pool)[
+                np.concatenate([np.full(s.size, u) for s, u in zip(spikes, units, strict=True)])
+            ]
+        )
+    )
+    return out, float(all_pos.min()), float(all_pos.max()) + fs_int_len, arrival
 
 
 def pool_power(pool: Pool, excitation: float) -> float:

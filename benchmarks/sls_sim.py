@@ -11,22 +11,24 @@ the pelvis rolls 4-8 degrees), 1.5-2.5 s later a ``squeeze`` cue; after it the p
 and then the *sustained* squeeze (30-60 % of maximal, rising over 50-300 ms in one of five shapes,
 a slow +-10 % modulation), whose onset lies ``latency_ms`` after the cue (tries are placed in the
 time before it, with the reaction time of 150-300 ms before the first); 2.5-3 s later ``release``.
-With ``merged_p`` the last try does not relax before the squeeze: its drive falls to 30-50 % of the
-try's level and rises again into the sustained squeeze (the truth marks the rep *not separable*).
+With ``merged_p`` the last try does not relax before the squeeze: its amplitude dips to 40-60 % of the
+try's for 60-150 ms and rises again into the sustained squeeze, whose onset is where the drive leaves
+the dip (the truth marks the rep *not separable*).
 The stance hamstring switches on 150-300 ms after the cue and holds; the hanging side's glute max
 stays at 0-10 % of a squeeze's amplitude (soft).  Amplitudes are set through each pool's expected
-power at a steady excitation (:func:`mu_pool.excitation_for`).  With ``reference`` each glute first makes a 3 s reference contraction at 70-
-90 % of maximal (``mvc`` events, one per side).
+power at a steady excitation (:func:`mu_pool.excitation_for`).  With ``reference`` each glute first
+makes a 3 s reference contraction at 70-90 % of maximal (``mvc`` events, one per side).
 
 Background as in :mod:`walk_sim`: amplifier noise at ``snr_db`` (sustained plateau RMS over noise,
 20-450 Hz), mains, DC, wander, electrode pops (about 2 per minute per channel) and a motion artifact
 at each lift and release.  Pelvis accelerometer at 100 Hz.
 
-Truth per rep: cue, lift, ``onset_s`` of the sustained squeeze (first motor-unit discharge; for a
-merged try, where its drive rises again from the dip), each try's first discharge and end, the time
-the noise-free amplitude (100 ms RMS) reaches 90 % of its hold level, and the noise-free hold
-amplitudes of both glutes (and the stance glute before and after the lift) in % of each glute's
-reference (the reference contraction, else the session peak).
+Truth per rep: cue, lift, ``onset_s`` of the sustained squeeze and of each try: where its drive rises
+above the stance tone (the units already firing speed up and new ones join from that moment; for a
+merged try, where the drive rises again from the dip), each try's end, the time the noise-free
+amplitude (100 ms RMS) reaches 90 % of its hold level, and the noise-free hold amplitudes of both
+glutes (and the stance glute before and after the lift) in % of each glute's reference (the
+reference contraction, else the session peak).
 """
 
 from __future__ import annotations
@@ -108,13 +110,6 @@ class _Channel:
 
 def _rise(shape: str, t: FloatArray, start: float, rise_s: float) -> FloatArray:
     return drive_shape(shape, (t - start) / rise_s)
-
-
-def _place(
-    rng: np.random.Generator, pool: Pool, shape: str, rise_s: float, level: float, target: float
-) -> float:
-    """Drive start so that the lowest threshold is crossed (the first discharge) at ``target``."""
-    return target - fraction_time(shape, min(pool.rte[0] / level, 0.999)) * rise_s
 
 
 def _plan_rep(
@@ -228,7 +223,16 @@ def _perform(
     tone_share = rng.uniform(0.08, 0.25)
     stance_tone = excitation_for(g.pool, tone_share, level)
     _activate(g, tt, fs_int, lift + rng.uniform(0.15, 0.3), hold, stance_tone, "raised_cosine", 0.25)
-    _activate(hang, tt, fs_int, lift + 0.2, hold, excitation_for(hang.pool, rng.uniform(0.0, 0.1), 0.45), "linear", 0.3)
+    _activate(
+        hang,
+        tt,
+        fs_int,
+        lift + 0.2,
+        hold,
+        excitation_for(hang.pool, rng.uniform(0.0, 0.1), 0.45),
+        "linear",
+        0.3,
+    )
     onset = cue + latency
     h_on = cue + rng.uniform(0.15, 0.3)
     _activate(
@@ -241,8 +245,11 @@ def _perform(
         t0 = cue + off
         lv = excitation_for(g.pool, max(share, tone_share + 0.2), level)
         if merged and j == len(tries) - 1:
-            # the last try does not relax: it dips to 30-50 % and rises again into the squeeze
-            dip = rng.uniform(0.3, 0.5) * lv
+            # the last try does not relax: its amplitude dips to 40-60 % of its peak for 60-150 ms just
+            # before the squeeze and rises again into it (the onset is where the drive leaves the dip)
+            dip_s = rng.uniform(0.06, 0.15)
+            t0 = max(t0, onset - dur - dip_s)
+            dip = excitation_for(g.pool, rng.uniform(0.4, 0.6) * max(share, tone_share + 0.2), level)
             i0, i1 = int(t0 * fs_int), int((onset + rise_s) * fs_int) + 1
             seg = tt[i0:i1]
             up = np.clip((seg - t0) / (0.4 * dur), 0.0, 1.0)
@@ -251,11 +258,12 @@ def _perform(
             g.cuts.append(i0 - 1)
             truths_try.append(TryTruth(t0, onset))
             continue
+        # the try's amplitude grows from the moment its drive rises above the stance tone (at t0)
         _activate(
             g,
             tt,
             fs_int,
-            t0 - 0.0,
+            t0 - fraction_time("raised_cosine", min(stance_tone / lv, 0.999)) * 0.3 * dur,
             max(dur - 0.6 * dur, 0.0),
             lv,
             "raised_cosine",
@@ -263,7 +271,7 @@ def _perform(
             fall_s=0.3 * dur,
         )
         truths_try.append(TryTruth(t0, t0 + dur))
-    start = onset if merged else _place(rng, g.pool, shape, rise_s, level, onset)
+    start = onset if merged else onset - fraction_time(shape, min(stance_tone / level, 0.999)) * rise_s
     _activate(g, tt, fs_int, start, release - start - rise_s, level, shape, rise_s, cut=not merged)
     g.cuts.append(int((release + 0.6) * fs_int))
     return SqueezeTruth(

@@ -35,15 +35,18 @@ Gait (both legs; the right leg's strides set the clock):
   2002 measured about 10 ms); toe-off is at 58-64 % of the cycle walking, 35-42 % running.
 
 A 4 s standing rest (``rest`` event, all muscles quiet) precedes the walk.  Events: ``touchdown`` per
-leg (column ``side``).  Truth per stride, leg and muscle: ``onset_s`` = the first motor-unit discharge
-of the burst (the drive is placed so the lowest threshold is crossed at the drawn onset), with the
-stride's true touchdown and duration.
+leg (column ``side``).  Truth per stride, leg and muscle, with the stride's true touchdown and
+duration: ``discharge_s`` = the burst's first motor-unit discharge (the drive is placed so that the
+lowest threshold is crossed at the drawn onset) and ``onset_s`` = the EMG onset, where the first action
+potential becomes visible at the electrodes (reaches 10 % of its peak: 2-8 ms of propagation plus the
+start of the potential later; :func:`mu_pool.muap_start`); with ``tonic`` activity, where the drive
+leaves its tonic level.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -99,8 +102,9 @@ class StrideTruth:
     touchdown_s: float
     stride_s: float
     muscle: str
-    onset_s: float
+    onset_s: float  # the EMG onset: the first action potential's visible start at the electrodes
     onset_pct: float
+    discharge_s: float  # the first motor-unit discharge (2-8 ms and a MUAP's rise before onset_s)
 
 
 @dataclass
@@ -186,6 +190,7 @@ def _muscle(
                     muscle,
                     float(target),
                     100.0 * (target - td[k]) / period,
+                    float(target),
                 )
             )
     # one discharge train per burst (each burst's first discharge follows its threshold crossing), and
@@ -193,13 +198,26 @@ def _muscle(
     cuts = [0] + [(a_end + b_start) // 2 for (_, a_end), (b_start, _) in itertools.pairwise(spans)]
     cuts.append(n_int)
     clean = np.zeros(n_int)
-    for lo, hi in itertools.pairwise(cuts):
+    arrival: dict[int, float] = {}
+    for j, (lo, hi) in enumerate(itertools.pairwise(cuts)):
         if hi - lo < 2 or not drive[lo:hi].max() > 0:
             continue
         spikes, units = discharges(rng, pool, drive[lo:hi], fs_int)
         train = render(pool, spikes, units, 0, hi - lo)
         if train is not None:
             clean[lo:hi] += train[0]
+            arrival[j] = (lo + train[3]) / fs_int
+    if not tonic:  # segment j holds stride j's burst: its EMG starts with the first MUAP at the electrodes
+        truths = [
+            replace(
+                t,
+                onset_s=arrival[t.stride],
+                onset_pct=100.0 * (arrival[t.stride] - t.touchdown_s) / t.stride_s,
+            )
+            if t.stride in arrival
+            else t
+            for t in truths
+        ]
     return clean, truths, mask
 
 
@@ -240,7 +258,7 @@ def _gyro(
     acc = np.outer(rot[:, 2], np.ones(n)) + 0.02 * rng.standard_normal((3, n))
     for k in range(td.size):
         dt = t - td[k]
-        acc += np.outer(rot[:, 0], np.where(dt >= 0, rng.uniform(1.0, 3.0) * np.exp(-dt / 0.02), 0.0))
+        acc += np.outer(rot[:, 0], rng.uniform(1.0, 3.0) * np.exp(-np.clip(dt, 0.0, None) / 0.02) * (dt >= 0))
     return gyr, acc, heel_lag
 
 

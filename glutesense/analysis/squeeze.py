@@ -1,30 +1,34 @@
 """Single-leg stand: the tries before the sustained squeeze, its onset and how fast it firms up.
 
 A *try* (false start) is physiology, not noise: the person squeezes, the glute's EMG clearly rises
-above rest, and dies back towards rest before the contraction that holds.  Read on the EMG
-amplitude ``a(t)`` (the square root of the whitened short-bin power, :mod:`glutesense.analysis.power`,
-over ``smooth_ms``; 1 at rest) between the squeeze cue and the held contraction:
+above the level it had before the cue, and dies back towards it before the contraction that holds.
+Read on the EMG amplitude ``a(t)`` (the square root of the whitened short-bin power,
+:mod:`glutesense.analysis.power`, over ``smooth_ms``; 1 at rest) from the squeeze cue to the held
+contraction (the burst of the detector's passes that covers most of the time after the cue):
 
-1. **Hold level** ``H``: median amplitude over the last ``hold_share`` of the first-pass sustained
-   burst (its start may hold merged tries).
-2. **Levels**: a try clearly rises above rest when it reaches ``on = a0 + max(on_sd SD, on_share (H -
-   a0))`` and has died back when it falls below ``off = a0 + max(off_sd SD, off_share (H - a0))``
-   (``a0``, SD: median and robust SD of the amplitude at rest).
-3. **The sustained rise** is where the amplitude first reaches half the hold level and then stays
-   above ``on`` (``hold_fill`` of the time) for ``sustained_s``; its *foot* is where it last lay below
-   ``off``.
-4. **Tries** are the runs above ``off`` that reach ``on``, after the cue and before the foot.  Within
-   a run (and between the last try and the sustained rise), a dip of the more smoothed amplitude
-   (``dip_smooth_ms``) back below ``dip_share`` of the preceding peak's excess over rest splits it:
-   two tries, or a try and the sustained rise, that did not fully relax.  Such a rep is *not
-   separable*: its count and onset are less certain, and the rep says so.  A run shorter than
-   ``min_try_ms``, or with more than ``pop_share`` of its excess energy inside ``pop_ms`` (an
+1. **Levels**: ``a0`` and SD are the median and robust SD of the amplitude in the ``local_ms`` before the
+   cue when the glute already works there (the stance glute's tone), else at rest; ``H`` is the
+   median amplitude over the last ``hold_share`` of the held burst.  A rise *clearly* leaves the
+   baseline when it reaches ``on = max(a0 + max(on_sd SD, on_share (H - a0)), on_ratio a0)``; ``off =
+   a0 + max(off_sd SD, off_share (H - a0))``; ``near = a0 + near_sd SD``.
+2. **The sustained rise** is where the amplitude first reaches half the hold level and then stays
+   above ``on`` (``hold_fill`` of the time) for ``sustained_s``.
+3. **Rises** between the cue and it: each from where it left ``near`` to where it died back below
+   ``max(off, a0 + relax_share (its peak - a0))`` without rising above ``on`` again within
+   ``merge_gap_ms``.  Those that died back are tries; the one still rising is the sustained squeeze,
+   and its start is the *foot*.  A dip of the more smoothed amplitude (``dip_smooth_ms``) below
+   ``dip_share`` of the preceding peak's excess splits a rise into two tries that did not relax; a dip
+   below ``squeeze_dip_share`` between the foot and the point where the squeeze reaches 80 % of the hold
+   for good is a try that ran into the squeeze.  A rep with such a try is *not separable*: its count and
+   onset are less certain, and the rep says so.  A rise shorter than ``min_try_ms``, above ``on`` for
+   less than ``min_on_ms``, or with more than ``pop_share`` of its excess power inside ``pop_ms`` (an
    electrode pop), is not a try.
-5. **Onset**: the first-pass onset when it lies after the foot; otherwise (a try merged into the
-   burst) the maximum-likelihood rise fit (:func:`glutesense.detect.risefit.fit_rise`) constrained to
-   start after the foot, so a try is never taken as the onset.
-6. **Time to firm up**: from the onset to where the amplitude (``firm_smooth_ms``) reaches ``a0 +
-   0.9 (H - a0)``.
+4. **Onset**: the detector's onset when it lies after the last try; otherwise (a try merged into the
+   detector's burst, or the stance tone before it) the maximum-likelihood rise fit
+   (:func:`glutesense.detect.risefit.fit_rise`) searched only after the foot, so a try is never taken
+   as the onset.
+5. **Time to firm up**: from the onset to where the amplitude (``firm_smooth_ms``) reaches
+   ``firm_level`` of the hold level above rest.
 """
 
 from __future__ import annotations
@@ -60,9 +64,13 @@ class SqueezeSettings:
     near_sd: float = 2.0
     hold_fill: float = 0.9
     dip_share: float = 0.35
+    squeeze_dip_share: float = 0.5
     min_try_ms: float = 40.0
+    min_on_ms: float = 0.0
     pop_ms: float = 10.0
-    pop_share: float = 0.75
+    pop_share: float = 0.55
+    pop_wide_share: float = 0.8
+    pop_over_hold: float = 1.5
     fit_rest_ms: float = 150.0
     fit_prior_ms: float = 200.0
     local_ms: float = 800.0
@@ -157,6 +165,20 @@ def _sustained_start(amp: FloatArray, i0: int, i1: int, lv: _Levels, n_hold: int
     return None
 
 
+def _hold_start(amp: FloatArray, i0: int, i1: int, lv: _Levels, n_hold: int) -> int:
+    """First index in ``[i0, i1)`` at 80 % of the hold level from which ``amp`` stays above half of it
+    for ``n_hold`` bins: where the held squeeze has risen (a try that reached half the hold level, dipped
+    and rose into the squeeze lies before it)."""
+    a = np.nan_to_num(amp, nan=0.0)
+    high, half = lv.rest + 0.8 * (lv.hold - lv.rest), lv.rest + 0.5 * (lv.hold - lv.rest)
+    low = np.concatenate(([0], np.cumsum(a < half)))
+    for i in (np.flatnonzero(a[i0:i1] >= high) + i0).tolist():
+        j = min(i + n_hold, a.size)
+        if low[j] - low[i] == 0:
+            return int(i)
+    return i1
+
+
 def _dips(seg: FloatArray, lv: _Levels, share: float) -> list[int]:
     """Indices of dips in ``seg`` back below ``share`` of the preceding peak's excess (peak >= ``on``)."""
     out: list[int] = []
@@ -173,16 +195,33 @@ def _dips(seg: FloatArray, lv: _Levels, share: float) -> list[int]:
     return out
 
 
-def _is_pop(power: FloatArray, base: float, a: int, b: int, bin_s: float, cfg: SqueezeSettings) -> bool:
-    """True if more than ``pop_share`` of the excess power in bins ``[a, b)`` lies within ``pop_ms``."""
+def _is_pop(
+    power: FloatArray,
+    base: float,
+    span: tuple[int, int],
+    bin_s: float,
+    over_hold: float,
+    cfg: SqueezeSettings,
+) -> bool:
+    """True for an electrode pop in bins ``span = [a, b)``: more than ``pop_share`` of the excess power
+    within ``pop_ms`` and more than ``pop_wide_share`` within twice that (a 70 ms try with even ramps
+    holds about 37 % and 64 % there), or a peak ``over_hold`` times beyond the hold level (``pop_over_hold``;
+    tries are not stronger than the squeeze that holds) with more than half of its power within
+    twice ``pop_ms``."""
+    a, b = span
     seg = np.clip(np.nan_to_num(power[a:b]) - base, 0.0, None)
     total = float(seg.sum())
-    w = max(1, round(cfg.pop_ms / 1000.0 / bin_s))
     if total <= 0:
         return True
-    if w >= seg.size:
-        return False
-    return float(np.max(np.convolve(seg, np.ones(w), mode="valid"))) > cfg.pop_share * total
+
+    def best(ms: float) -> float:
+        w = max(1, round(ms / 1000.0 / bin_s))
+        return 1.0 if w >= seg.size else float(np.max(np.convolve(seg, np.ones(w), mode="valid"))) / total
+
+    wide = best(2.0 * cfg.pop_ms)
+    return (best(cfg.pop_ms) > cfg.pop_share and wide > cfg.pop_wide_share) or (
+        over_hold > cfg.pop_over_hold and wide > 0.5
+    )
 
 
 @dataclass(frozen=True)
@@ -235,6 +274,7 @@ def _tries(
 ) -> list[Try]:
     """Tries from the rises before the sustained one, each split at dips that did not relax (step 4)."""
     min_n = max(1, round(cfg.min_try_ms / 1000.0 / ps.bin_s))
+    on_n = max(1, round(cfg.min_on_ms / 1000.0 / ps.bin_s))
     base = float(lv.rest**2)
     out: list[Try] = []
     for sg in segs:
@@ -242,7 +282,9 @@ def _tries(
         edges = [sg.start, *cuts, sg.end]
         for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
             piece = np.nan_to_num(amp[lo:hi], nan=0.0)
-            if hi - lo < min_n or piece.max() < lv.on or _is_pop(ps.power, base, lo, hi, ps.bin_s, cfg):
+            high = int(np.count_nonzero(piece >= lv.on))
+            over = float(piece.max()) / max(lv.hold, 1e-9)
+            if hi - lo < min_n or high < on_n or _is_pop(ps.power, base, (lo, hi), ps.bin_s, over, cfg):
                 continue
             pk = lo + int(np.argmax(piece))
             out.append(
@@ -381,7 +423,7 @@ def analyze_squeeze(
         else walk_back(amp, i_sus, segs[-1].end if segs else i_cue, lv.near)
     )
     dip_amp = amplitude(ps, cfg.dip_smooth_ms)
-    dips = _dips(dip_amp[foot:i_sus], lv, cfg.dip_share)
+    dips = _dips(dip_amp[foot : _hold_start(dip_amp, i_sus, i_end, lv, n_hold)], lv, cfg.squeeze_dip_share)
     if dips:  # a try ran into the squeeze: it is the part before the last dip
         segs.append(_Segment(foot, foot + dips[-1], foot, False))
         foot += dips[-1]

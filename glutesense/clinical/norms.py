@@ -103,6 +103,39 @@ JUDGEMENT = Source(
     "glutesense/clinical/norms.py.",
 )
 
+PERRY_BURNFIELD_2010 = Source(
+    "Perry & Burnfield 2010",
+    "Perry J, Burnfield JM. Gait Analysis: Normal and Pathological Function. 2nd ed. Thorofare, NJ: "
+    "SLACK; 2010.",
+    "the phases in which each muscle is active (hamstrings from mid/terminal swing into the loading "
+    "response, gluteus maximus from terminal swing through the loading response, gluteus medius from "
+    "terminal swing to mid-stance) as the book describes them; the % ranges are read from them (judgement)",
+)
+WINTER_2009 = Source(
+    "Winter 2009",
+    "Winter DA. Biomechanics and Motor Control of Human Movement. 4th ed. Hoboken, NJ: Wiley; 2009.",
+    "ensemble EMG profiles of walking (hamstrings peak at the end of swing, gluteus maximus in early "
+    "stance); the % ranges are read from them (judgement)",
+)
+WINTER_YACK_1987 = Source(
+    "Winter & Yack 1987",
+    "Winter DA, Yack HJ. EMG profiles during normal human walking: stride-to-stride and inter-subject "
+    "variability. Electroencephalogr Clin Neurophysiol. 1987;67(5):402-411.",
+    "",
+)
+NOVACHECK_1998 = Source(
+    "Novacheck 1998",
+    "Novacheck TF. The biomechanics of running. Gait Posture. 1998;7(1):77-95.",
+    "hamstrings and gluteus maximus active from the second half of swing into early stance; the % "
+    "ranges are read from the description (judgement)",
+)
+CAPPELLINI_2006 = Source(
+    "Cappellini et al. 2006",
+    "Cappellini G, Ivanenko YP, Poppele RE, Lacquaniti F. Motor patterns in human walking and running. "
+    "J Neurophysiol. 2006;95(6):3426-3437.",
+    "",
+)
+
 SOURCES: tuple[Source, ...] = (
     LEWIS_SAHRMANN_2009,
     SAKAMOTO_2009,
@@ -111,6 +144,11 @@ SOURCES: tuple[Source, ...] = (
     WEIR_2005,
     HODGES_BUI_1996,
     SENIAM,
+    PERRY_BURNFIELD_2010,
+    WINTER_2009,
+    WINTER_YACK_1987,
+    NOVACHECK_1998,
+    CAPPELLINI_2006,
 )
 
 # ------------------------------------------------------------ normal ranges
@@ -224,6 +262,62 @@ TEST_TRANSFER_NOTE = (
     "ranges come from prone hip extension, the closest test with published onset norms (judgement)."
 )
 
+# ------------------------------------------------------------ walking norms
+
+
+@dataclass(frozen=True)
+class GaitNorm:
+    """When a muscle typically switches on in healthy gait, % of the cycle from initial contact.
+
+    Attributes
+    ----------
+    muscle : str
+        ``"glute_max"``, ``"glute_med"`` or ``"hamstring"``.
+    gait : str
+        ``"walk"`` or ``"run"``.
+    onset_pct : (float, float)
+        Typical onset, % of the gait cycle (0 = initial contact; negative: in the swing before it).
+    phase : str
+        The phase in words.
+    sources : tuple of Source
+    """
+
+    muscle: str
+    gait: str
+    onset_pct: tuple[float, float]
+    phase: str
+    sources: tuple[Source, ...]
+
+    def describe(self) -> str:
+        lo, hi = self.onset_pct
+        keys = "; ".join(s.key for s in self.sources)
+        return f"{self.phase} ({lo:+.0f} to {hi:+.0f} % of the cycle; {keys})"
+
+
+_WALK = (PERRY_BURNFIELD_2010, WINTER_2009)
+_RUN = (NOVACHECK_1998, CAPPELLINI_2006)
+GAIT_NORMS: tuple[GaitNorm, ...] = (
+    GaitNorm("hamstring", "walk", (-25.0, -8.0), "in terminal swing, before touchdown", _WALK),
+    GaitNorm("glute_max", "walk", (-12.0, 2.0), "just before touchdown, into the loading response", _WALK),
+    GaitNorm("glute_med", "walk", (-12.0, 3.0), "at touchdown, through mid-stance", _WALK),
+    GaitNorm("hamstring", "run", (-35.0, -12.0), "in the second half of swing", _RUN),
+    GaitNorm("glute_max", "run", (-22.0, 0.0), "in late swing, before touchdown", _RUN),
+    GaitNorm("glute_med", "run", (-18.0, 2.0), "in late swing, into stance", _RUN),
+)
+RUN_CADENCE_SPM = 75.0
+"""Strides per minute above which a walk reads as running (walking 40-65, running 75-95; judgement)."""
+GAIT_ORDER_NOTE = (
+    "In healthy walking the hamstrings switch on first, in terminal swing, to slow the swinging leg, and "
+    "gluteus maximus follows shortly before touchdown and carries the loading response (Perry & "
+    "Burnfield 2010; Winter 2009): 'hamstrings first' is the usual order in gait, not a sign of a problem."
+)
+
+
+def gait_norm(muscle: str, gait: str) -> GaitNorm | None:
+    """The typical onset of ``muscle`` in ``gait``, or None."""
+    return next((n for n in GAIT_NORMS if n.muscle == muscle and n.gait == gait), None)
+
+
 # --------------------------------------------------------------- thresholds
 
 
@@ -260,6 +354,13 @@ class Thresholds:
         lower back may be doing the work" (judgement).
     mdc_z : float
         z of the minimal detectable change, ``MDC95 = 1.96 * sqrt(SEM1^2 + SEM2^2)`` (Weir 2005).
+    min_strides : int
+        Walk: fewer strides with a glute onset: "cannot tell" (judgement).
+    max_stride_spread_pct : float
+        Walk: a stride-to-stride spread (robust SD) of the glute onset above this share of the cycle:
+        "inconsistent, cannot tell" (judgement: healthy walkers vary by a few %; Winter & Yack 1987).
+    gait_late_pct : float
+        Walk: a glute max onset this far (% of the cycle) past the typical range is "late" (judgement).
     bootstrap_n : int
         Bootstrap resamples for confidence intervals.
     """
@@ -275,6 +376,9 @@ class Thresholds:
     erector_over_glute: float = 1.0
     mdc_z: float = 1.96
     bootstrap_n: int = 2000
+    min_strides: int = 10
+    max_stride_spread_pct: float = 8.0
+    gait_late_pct: float = 10.0
 
 
 @dataclass(frozen=True)

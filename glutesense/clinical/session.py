@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import norms, stats
+from glutesense.clinical.gait import GaitSide, gait_side
 from glutesense.clinical.quality import ChannelQuality, channel_quality
 from glutesense.clinical.reps import ClinicalRep, Reference, clinical_rep, reference_of
+from glutesense.clinical.sls import StanceSide, stance_sides
 from glutesense.clinical.verdict import SideClinical, summarize
 from glutesense.model.records import Recording
-from glutesense.model.roles import Side
+from glutesense.model.roles import Protocol, Side
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class SessionClinical:
     lines : tuple of str
         Session-level sentences (symmetry, lower back), for the verdict box.
     thresholds : Thresholds
+    stance : tuple of StanceSide
+        Single-leg stand: stance versus hanging glute and the rise at lift, per stance side
+        (:mod:`glutesense.clinical.sls`).
+    gait : tuple of GaitSide
+        Walk: per side, each muscle's timing over the gait cycle (:mod:`glutesense.clinical.gait`).
     """
 
     reps: tuple[ClinicalRep, ...]
@@ -46,6 +53,8 @@ class SessionClinical:
     lag_difference_ms: float | None
     lines: tuple[str, ...]
     thresholds: norms.Thresholds
+    stance: tuple[StanceSide, ...] = ()
+    gait: tuple[GaitSide, ...] = ()
 
     def side(self, side: Side) -> SideClinical | None:
         for s in self.sides:
@@ -112,7 +121,15 @@ def assess(
     reps = tuple(clinical_rep(r, result, rec, by_role) for r in result.reps)
     quality = tuple(channel_quality(c) for c in result.channels)
     q_by_role = {q.role: q for q in quality}
-    sides = tuple(summarize(s.side, reps, result.protocol, q_by_role, t) for s in result.sides)
+    walk = result.protocol is Protocol.WALK
+    gait = tuple(gait_side(s.side, result.reps, q_by_role, t) for s in result.sides) if walk else ()
+    verdicts = {g.side: g.verdict for g in gait}
+    sides = tuple(
+        summarize(s.side, reps, result.protocol, q_by_role, t, verdict=verdicts.get(s.side))
+        for s in result.sides
+    )
+    sls = result.protocol is Protocol.SINGLE_LEG_STAND
+    stance = stance_sides(reps, result, rec, by_role) if sls else ()
     kinds = {r.kind for r in refs}
     kind = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "session peak")
     holds = {s.side: stats.median(r.result.glute_hold_uv for r in reps if r.side is s.side) for s in sides}
@@ -128,6 +145,8 @@ def assess(
         quality=quality,
         symmetry_index_pct=si,
         lag_difference_ms=diff,
-        lines=tuple(_lines(sides, si, diff, kind, t)),
+        lines=tuple(_lines(sides, si, diff, kind, t)) if not walk else (),
         thresholds=t,
+        stance=stance,
+        gait=gait,
     )

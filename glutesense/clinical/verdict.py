@@ -115,7 +115,7 @@ class SideClinical:
     verdict: Verdict
 
 
-_REP_NOUN = {Protocol.BRIDGE: "bridges", Protocol.SINGLE_LEG_STAND: "squeezes"}
+_REP_NOUN = {Protocol.BRIDGE: "bridges", Protocol.SINGLE_LEG_STAND: "squeezes", Protocol.WALK: "strides"}
 _TIMED = (Order.GLUTE_FIRST.value, Order.HAMSTRING_FIRST.value, Order.SIMULTANEOUS.value)
 
 
@@ -157,7 +157,8 @@ def _compare(value_ms: float, rng: norms.NormalRange, t: norms.Thresholds, what:
     )
 
 
-def _quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norms.Thresholds) -> list[str]:
+def quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norms.Thresholds) -> list[str]:
+    """Why the signals of a side's glute and hamstring carry no verdict (empty when they do)."""
     out = []
     for muscle in (Muscle.GLUTE_MAX, Muscle.HAMSTRING):
         q = quality.get(Role.emg(muscle, side))
@@ -177,7 +178,8 @@ def _quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norm
     return out
 
 
-def _cannot(side: Side, reasons: Sequence[str], prefix: str = "") -> Verdict:
+def cannot_tell(side: Side, reasons: Sequence[str], prefix: str = "") -> Verdict:
+    """A "cannot tell" verdict naming its reasons."""
     text = f"{side.value.capitalize()}: cannot tell" + (f" ({prefix})" if prefix else "") + ": "
     return Verdict(
         VerdictKind.CANNOT_TELL, text + "; ".join(reasons) + ".", (), tuple(reasons), (norms.JUDGEMENT,)
@@ -200,10 +202,10 @@ def side_verdict(
     noun = _REP_NOUN[protocol]
     n = len(reps)
     if n == 0:
-        return _cannot(side, ["no reps were found"])
-    q_reasons = _quality_reasons(side, quality, t)
+        return cannot_tell(side, ["no reps were found"])
+    q_reasons = quality_reasons(side, quality, t)
     if q_reasons:
-        return _cannot(side, q_reasons)
+        return cannot_tell(side, q_reasons)
     counts = {o.value: sum(r.result.order is o for r in reps) for o in Order}
     absent = counts[Order.GLUTE_ABSENT.value]
     if absent >= t.min_reps and absent >= t.min_consistency * n:
@@ -217,7 +219,7 @@ def side_verdict(
         )
     lags = [r.result.glute_lag_ms for r in reps if r.result.glute_lag_ms is not None]
     if len(lags) < t.min_reps:
-        return _cannot(
+        return cannot_tell(
             side,
             [f"only {len(lags)} of {n} {noun} have both onsets (at least {t.min_reps} needed, judgement)"],
         )
@@ -226,10 +228,10 @@ def side_verdict(
     share = timed[major] / len(lags)
     if share < t.min_consistency:
         parts = ", ".join(f"{o.replace('_', ' ')} in {c}" for o, c in timed.items() if c)
-        return _cannot(side, [f"the reps disagree ({parts})"], "contradictory reps")
+        return cannot_tell(side, [f"the reps disagree ({parts})"], "contradictory reps")
     half_ci = None if lag_ci95_ms is None else 0.5 * (lag_ci95_ms[1] - lag_ci95_ms[0])
     if half_ci is not None and half_ci > t.max_lag_uncertainty_ms:
-        return _cannot(
+        return cannot_tell(
             side,
             [
                 f"the median lag is uncertain by ±{half_ci:.0f} ms "
@@ -238,7 +240,7 @@ def side_verdict(
             "lag uncertainty too large",
         )
     if lag_sd_median_ms is not None and lag_sd_median_ms > t.max_lag_uncertainty_ms:
-        return _cannot(
+        return cannot_tell(
             side,
             [
                 f"each rep's lag is uncertain by ±{lag_sd_median_ms:.0f} ms "
@@ -292,8 +294,11 @@ def summarize(
     protocol: Protocol,
     quality: Mapping[Role, ChannelQuality],
     t: norms.Thresholds,
+    *,
+    verdict: Verdict | None = None,
 ) -> SideClinical:
-    """Aggregates and verdict of ``reps`` (those of ``side``)."""
+    """Aggregates and verdict of ``reps`` (those of ``side``); ``verdict`` replaces the rep verdict
+    (a walk's comes from :mod:`glutesense.clinical.gait`)."""
     mine = [r for r in reps if r.side is side]
     lags = [r.result.glute_lag_ms for r in mine]
     lag_vals = stats.finite(lags)
@@ -330,7 +335,8 @@ def summarize(
         hold_cv_median=stats.median(r.glute_hold_cv for r in mine),
         false_starts_total=sum(fs) if fs else None,
         glute_med_from_shift_median_ms=stats.median(r.glute_med_from_shift_ms for r in mine),
-        verdict=side_verdict(
+        verdict=verdict
+        or side_verdict(
             side,
             mine,
             protocol,

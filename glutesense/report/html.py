@@ -221,11 +221,14 @@ def render_html(
     reps: pd.DataFrame,
     quality: pd.DataFrame,
     recording_meta: Mapping[str, Any] | None = None,
+    sections: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The report page.  Every string argument is treated as untrusted and escaped.
 
     ``recording_meta`` (the decoded recording's metadata) adds its timing notes, setup
-    warnings and packet / gap counts to the signal-quality section.
+    warnings and packet / gap counts to the signal-quality section.  ``sections`` are a protocol's own
+    ``(title, html)`` sections (:mod:`glutesense.report.sections`; their HTML is built escaped), placed
+    after the key numbers.
     """
     facts = " · ".join(f"{escape(k)}: {escape(v)}" for k, v in text.facts.items())
     method = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in text.method.items())
@@ -240,7 +243,8 @@ def render_html(
         "<p class='small'>Lag = glute onset minus hamstring onset (+: the glute later). Ratios are "
         "hold activations; the µV ratio depends on electrode placement and skin, the normalised one on "
         "the reference.</p></section>"
-        f"<section><h2>Figures</h2>{_figures(figures)}</section>"
+        + "".join(f"<section><h2>{escape(title)}</h2>{body}</section>" for title, body in sections)
+        + f"<section><h2>Figures</h2>{_figures(figures)}</section>"
         "<section><h2>Rep by rep</h2>"
         f"{table_html(reps, float_fmt='.3f', text_cols=('side', 'order', 'reason'))}"
         "<p class='small'>Times in seconds from the start of the recording; empty cells are missing "

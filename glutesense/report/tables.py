@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from glutesense.analysis.pipeline import AnalysisResult
-from glutesense.clinical import CLINICAL_COLUMNS, SessionClinical
+from glutesense.clinical import CLINICAL_COLUMNS, SessionClinical, VerdictKind
 from glutesense.model.roles import Protocol
 
 REP_COLUMNS = (
@@ -18,8 +18,33 @@ REP_COLUMNS = (
     "glute_lag_ms",
     "order",
 )
-SLS_COLUMNS = ("squeeze_latency_ms", "false_starts")
+SLS_COLUMNS = ("squeeze_latency_ms", "false_starts", "false_starts_s", "firm_up_ms", "tries_separable")
+"""Contract columns of the single-leg stand, then the tries' onsets (``;``-separated, s), the time to
+firm up and whether the tries could be told from the sustained rise."""
+WALK_COLUMNS = (
+    "touchdown_s",
+    "stride_s",
+    "glute_onset_pct",
+    "hamstring_onset_pct",
+    "glute_med_onset_s",
+    "glute_med_onset_pct",
+    "glute_onset_sd_ms",
+    "hamstring_onset_sd_ms",
+    "glute_lag_sd_ms",
+    "reason",
+)
+"""Walk: after the contract columns, the stride's touchdown and duration and the onsets in % of its cycle
+(0 = touchdown, negative before it)."""
 EXTRA_COLUMNS = ("amplitude_ratio", "glute_hold_uv", "reason")
+STANCE_COLUMNS = (
+    "hanging_glute_hold_pct",
+    "glute_before_lift_pct",
+    "glute_after_lift_pct",
+    "lift_s",
+    "lift_source",
+)
+"""Single-leg stand, last: the hanging side's glute over the same hold and the stance glute around the lift
+(:mod:`glutesense.clinical.sls`)."""
 SLS_ONLY_CLINICAL = ("weight_shift_s", "weight_shift_source", "glute_med_from_shift_ms")
 ONSET_COLUMNS = (
     "side",
@@ -44,19 +69,49 @@ def clinical_columns(protocol: Protocol) -> tuple[str, ...]:
     return tuple(c for c in CLINICAL_COLUMNS if c not in SLS_ONLY_CLINICAL)
 
 
+def _stance_cells(clinical: SessionClinical | None) -> dict[tuple[str, int], dict[str, object]]:
+    if clinical is None:
+        return {}
+    return {
+        (x.side.value, x.rep): {
+            "hanging_glute_hold_pct": x.hanging_hold_pct,
+            "glute_before_lift_pct": x.before_lift_pct,
+            "glute_after_lift_pct": x.after_lift_pct,
+            "lift_s": x.lift_s,
+            "lift_source": x.lift_source,
+        }
+        for s in clinical.stance
+        for x in s.reps
+    }
+
+
+def _cell(r: object, c: str) -> object:
+    v = getattr(r, c)
+    if c == "false_starts_s":
+        return ";".join(f"{t:.4f}" for t in v)
+    return v
+
+
 def reps_table(result: AnalysisResult, clinical: SessionClinical | None = None) -> pd.DataFrame:
-    """One row per rep and side: contract columns first (DESIGN.md), then the clinical metrics."""
+    """One row per rep and side: contract columns first (DESIGN.md), then the clinical metrics.
+
+    A walk has one row per stride and side: the contract columns, then :data:`WALK_COLUMNS`.
+    """
     sls = result.protocol is Protocol.SINGLE_LEG_STAND
-    base = REP_COLUMNS + (SLS_COLUMNS if sls else ()) + EXTRA_COLUMNS
-    extra = clinical_columns(result.protocol) if clinical is not None else ()
+    walk = result.protocol is Protocol.WALK
+    base = REP_COLUMNS + (WALK_COLUMNS if walk else (SLS_COLUMNS if sls else ()) + EXTRA_COLUMNS)
+    extra = clinical_columns(result.protocol) if clinical is not None and not walk else ()
+    stance = _stance_cells(clinical) if sls else {}
+    last = STANCE_COLUMNS if sls and clinical is not None else ()
     rows = []
     for i, r in enumerate(result.reps):
-        row = {c: getattr(r, c) for c in base} | {"side": r.side.value, "order": r.order.value}
-        if clinical is not None:
+        row = {c: _cell(r, c) for c in base} | {"side": r.side.value, "order": r.order.value}
+        if clinical is not None and extra:
             cr = clinical.reps[i]
             row |= {c: getattr(cr, c) for c in extra}
+        row |= stance.get((r.side.value, r.rep), {})
         rows.append(row)
-    df = pd.DataFrame(rows, columns=list(base + extra))
+    df = pd.DataFrame(rows, columns=list(base + extra + last))
     df["rep"] = df["rep"].astype("Int64")
     if "false_starts" in df:
         df["false_starts"] = df["false_starts"].astype("Int64")
@@ -124,12 +179,14 @@ def sides_table(clinical: SessionClinical) -> pd.DataFrame:
     rows = []
     for s in clinical.sides:
         ci = s.lag_ci95_ms
+        unsure = s.verdict.kind is VerdictKind.CANNOT_TELL and s.lag_median_ms is not None
         rows.append(
             {
                 "side": s.side.value,
                 "reps": s.n_reps,
                 "reps with both onsets": s.n_lags,
-                "median lag (ms)": s.lag_median_ms,
+                # a median beside a "cannot tell" verdict says so (it carries no verdict)
+                "median lag (ms)": f"{s.lag_median_ms:+.0f} (no verdict)" if unsure else s.lag_median_ms,
                 "95 % CI of median (ms)": None if ci is None else f"{ci[0]:+.0f} to {ci[1]:+.0f}",
                 "rep-to-rep spread (ms)": s.lag_spread_ms,
                 "order (glute first / hamstring first / together / absent / undetected)": " / ".join(

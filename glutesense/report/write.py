@@ -9,8 +9,11 @@ from glutesense import __version__
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
 from glutesense.model.records import Recording
+from glutesense.model.roles import Protocol
 from glutesense.report.figures import all_figures
+from glutesense.report.figures_gait import walk_figures
 from glutesense.report.html import ReportText, render_html
+from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
 from glutesense.report.tables import onsets_table, quality_table, reps_table, sides_table
 from glutesense.report.verdict import verdict_lines
@@ -18,6 +21,28 @@ from glutesense.report.verdict import verdict_lines
 
 def _fmt_setting(v: object) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _protocol_method(result: AnalysisResult) -> dict[str, str]:
+    """The method entries that differ by protocol (single-leg stand, walk)."""
+    if result.protocol is Protocol.WALK:
+        return {
+            "Onset of a rep": "one row per stride (a touchdown to the same foot's next one): each muscle's "
+            "burst around touchdown, placed by a maximum-likelihood rise fit on that stride, with the "
+            "muscle's quiet phase in the cycle as its resting level and the rise shapes it shows over the "
+            "walk; an onset unlike the other strides' is searched again near the typical one",
+            "Reps found from": result.rep_source or "(none)",
+            "Hold amplitudes": "glute max over the loading response (touchdown to 12 % of the cycle)",
+        }
+    if result.protocol is Protocol.SINGLE_LEG_STAND:
+        m = result.settings.metrics
+        return {
+            "Onset of a rep": f"the contraction that holds (at least {m.sustained_s:g} s) after the squeeze "
+            "cue; a false start is a try that rose clearly above the level before the cue and died back "
+            "before it (never taken as the onset; a try that ran into the squeeze is said so); time to firm "
+            "up: from the onset to 90 % of the hold level",
+        }
+    return {}
 
 
 def report_text(result: AnalysisResult, recording: Recording, clinical: SessionClinical) -> ReportText:
@@ -79,6 +104,7 @@ def report_text(result: AnalysisResult, recording: Recording, clinical: SessionC
         if result.tilt is not None
         else "no accelerometer: onsets are given relative to the cue",
     }
+    method |= _protocol_method(result)
     title = f"Glute activation report: {result.protocol.value}"
     return ReportText(title=title, facts=facts, method=method, notes=result.notes)
 
@@ -117,7 +143,8 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     summary["verdict"] = list(verdict_lines(result, clinical))
     summary["software_version"] = __version__
     paths["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    figures = all_figures(result, clinical, recording)
+    walk = result.protocol is Protocol.WALK
+    figures = (walk_figures if walk else all_figures)(result, clinical, recording)
     for f in figures:
         (fig_dir / f.name).write_bytes(f.png)
     paths["report"].write_text(
@@ -129,6 +156,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
             reps=reps,
             quality=quality_table(clinical),
             recording_meta=recording.meta,
+            sections=protocol_sections(result.protocol, clinical),
         ),
         encoding="utf-8",
     )

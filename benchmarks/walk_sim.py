@@ -39,8 +39,8 @@ leg (column ``side``).  Truth per stride, leg and muscle, with the stride's true
 duration: ``discharge_s`` = the burst's first motor-unit discharge (the drive is placed so that the
 lowest threshold is crossed at the drawn onset) and ``onset_s`` = the EMG onset, where the first action
 potential becomes visible at the electrodes (reaches 10 % of its peak: 2-8 ms of propagation plus the
-start of the potential later; :func:`mu_pool.muap_start`); with ``tonic`` activity, where the drive
-leaves its tonic level.
+start of the potential later; :func:`mu_pool.muap_start`); with ``tonic`` activity, of the first unit
+the tonic level had not recruited.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
-from mu_pool import discharges, drive_shape, fraction_time, make_pool, render
+from mu_pool import discharges, drive_shape, fraction_time, make_pool, muap_start, render
 from scipy import signal
 
 FloatArray = npt.NDArray[np.float64]
@@ -167,9 +167,10 @@ def _muscle(
         shape = str(rng.choice(SHAPES))
         rise_s = rng.uniform(0.02, 0.09) if fast else rng.uniform(0.03, 0.15)
         level = max(rng.uniform(0.2, 0.5) * (1.0 + 0.15 * rng.standard_normal()), 0.12)
-        # without tonic activity the first discharge comes when the drive crosses the lowest threshold;
-        # with it the amplitude grows from the moment the drive leaves its tonic level
-        u_cross = 0.0 if tonic else fraction_time(shape, pool.rte[0] / level)
+        # the first discharge of the burst comes when the drive crosses the lowest threshold not yet
+        # reached by the tonic activity (without tonic activity: the lowest threshold)
+        new = float(pool.rte[pool.rte > tonic][0])
+        u_cross = fraction_time(shape, (new - tonic) / (level - tonic))
         start = target - u_cross * rise_s
         fall_s = rng.uniform(0.05, 0.15)
         off_s = max(
@@ -199,6 +200,7 @@ def _muscle(
     cuts.append(n_int)
     clean = np.zeros(n_int)
     arrival: dict[int, float] = {}
+    starts = muap_start(pool)
     for j, (lo, hi) in enumerate(itertools.pairwise(cuts)):
         if hi - lo < 2 or not drive[lo:hi].max() > 0:
             continue
@@ -206,18 +208,21 @@ def _muscle(
         train = render(pool, spikes, units, 0, hi - lo)
         if train is not None:
             clean[lo:hi] += train[0]
-            arrival[j] = (lo + train[3]) / fs_int
-    if not tonic:  # segment j holds stride j's burst: its EMG starts with the first MUAP at the electrodes
-        truths = [
-            replace(
-                t,
-                onset_s=arrival[t.stride],
-                onset_pct=100.0 * (arrival[t.stride] - t.touchdown_s) / t.stride_s,
-            )
-            if t.stride in arrival
-            else t
-            for t in truths
-        ]
+            # the burst's first new action potential (units above the tonic level), visible start
+            firsts = [
+                s[0] + starts[u] for s, u in zip(spikes, units, strict=True) if s.size and pool.rte[u] > tonic
+            ]
+            if firsts:
+                arrival[j] = (lo + min(firsts)) / fs_int
+    # segment j holds stride j's burst: its EMG onset is the first new MUAP at the electrodes
+    truths = [
+        replace(
+            t, onset_s=arrival[t.stride], onset_pct=100.0 * (arrival[t.stride] - t.touchdown_s) / t.stride_s
+        )
+        if t.stride in arrival
+        else t
+        for t in truths
+    ]
     return clean, truths, mask
 
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 from scipy import special
+from scipy.stats import chi2
 
 from glutesense.analysis.power import PowerSeries
 from glutesense.detect.default import RISE_LADDER_S
@@ -76,6 +77,9 @@ class StrideSettings:
     alarm_db: float = 3.0
     near_db: float = 1.0
     back_ms: float = 40.0
+    visible_p: float = 0.01
+    visible_z: float = 2.0
+    silent_ratio: float = 2.0
     outlier_sd: float = 4.0
     outlier_pct: float = 6.0
     typical_pct: float = 4.0
@@ -249,11 +253,34 @@ class _Channel:
                 None, float("nan"), None, None, sp.ratio, "too few samples around this touchdown"
             )
         onset_s, sd_s = fit.posterior(fam.log_prior)
+        onset_s = self.visible(onset_s, quiet_power, sp.reach)
         calm = quiet_power * 10 ** (self.cfg.min_excess_db / 20.0)
         back = np.flatnonzero(np.nan_to_num(self.smooth[sp.pk :], nan=0.0) <= calm)
         off = sp.pk + (int(back[0]) if back.size else 0)
         ps = self.ps
         return StrideOnset(onset_s, 1000.0 * sd_s, ps.t0_s + off * ps.bin_s, float(self.t_s[sp.pk]), sp.ratio)
+
+    def visible(self, onset_s: float, quiet_power: float, reach: int) -> float:
+        """The onset moved forward to the first bin after it that clearly leaves the quiet level (beyond
+        its ``1 - visible_p`` quantile, and the next bin beyond its median) when the bins before that one
+        hold no more power than the quiet level (within ``visible_z`` standard errors), for a muscle that
+        is silent between its bursts (its quiet phase within ``silent_ratio`` of the resting power): a
+        gentle rise shape can explain noise before the burst as an invisible foot, which the EMG of a
+        silent muscle does not show.  A burst that grows out of tonic activity keeps the fitted onset
+        (step 4)."""
+        cfg, ps = self.cfg, self.ps
+        if cfg.visible_p <= 0 or quiet_power > cfg.silent_ratio:
+            return onset_s
+        i = ps.index(onset_s)
+        seg = np.nan_to_num(ps.power[i : reach + 2], nan=0.0) / quiet_power
+        hi, mid = chi2.ppf(1.0 - cfg.visible_p, ps.nu) / ps.nu, chi2.ppf(0.5, ps.nu) / ps.nu
+        clear = np.flatnonzero((seg[:-1] > hi) & (seg[1:] > mid))
+        if not clear.size or clear[0] <= 1:
+            return onset_s
+        k = int(clear[0])
+        if float(np.mean(seg[:k])) > 1.0 + cfg.visible_z * np.sqrt(2.0 / (ps.nu * k)):
+            return onset_s
+        return float(ps.t0_s + (i + k) * ps.bin_s)
 
     def learn(self, strides: Sequence[Stride], quiet: FloatArray) -> _Family:
         """Shapes and rise times the muscle shows, from strides spread over the walk (step 4)."""

@@ -96,7 +96,9 @@ def read(
         return recording_from_frame(source, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events=evs)
     if isinstance(source, np.ndarray | list | tuple):
         return _read_array(np.asarray(source, dtype=float), fs_hz, roles, evs, emg_unit)
-    raise TypeError(f"cannot read a {type(source).__name__}; give a path, a DataFrame, an array or a Recording")
+    raise TypeError(
+        f"cannot read a {type(source).__name__}; give a path, a DataFrame, an array or a Recording"
+    )
 
 
 def _as_mapping(roles: Any, what: str) -> Mapping[str | Role, str] | None:
@@ -122,7 +124,9 @@ def _read_array(x: Any, fs_hz: float | None, roles: Any, evs: Any, emg_unit: str
     if fs_hz is None:
         raise InputError("array: give its sample rate, fs_hz=...")
     if roles is None or isinstance(roles, Mapping | str):
-        raise InputError("array: give roles=[...], one role name per row (e.g. ['glute_max_l', 'hamstring_l'])")
+        raise InputError(
+            "array: give roles=[...], one role name per row (e.g. ['glute_max_l', 'hamstring_l'])"
+        )
     names = [r.value if isinstance(r, Role) else Role.parse(r).value for r in roles]
     x = x.reshape(1, -1) if x.ndim == 1 else x
     if x.ndim != 2 or x.shape[0] != len(names):
@@ -261,7 +265,9 @@ def simulate(
     """
     from glutesense.virtual.synth import SynthSpec, make_recording
 
-    spec = SynthSpec(protocol=Protocol(protocol), n_reps=n_reps, lag_ms=lag_ms, fs_hz=fs_hz, snr_db=snr_db, seed=seed)
+    spec = SynthSpec(
+        protocol=Protocol(protocol), n_reps=n_reps, lag_ms=lag_ms, fs_hz=fs_hz, snr_db=snr_db, seed=seed
+    )
     return make_recording(spec)[0]
 
 

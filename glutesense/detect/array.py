@@ -69,14 +69,13 @@ def onsets(
     x = np.asarray(emg_uv, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"emg_uv must be one channel, shape (n_samples,); got shape {x.shape}")
-    if conditioned:
-        signal = x
-    else:
-        signal = condition_emg(x, fs_hz, settings=ConditionSettings()).signal_uv
+    signal = x if conditioned else condition_emg(x, fs_hz, settings=ConditionSettings()).signal_uv
     if rest is None:
         env = rms_envelope(signal, fs_hz, window_s=TRACE_WINDOW_S)
         rest = quietest_window(env, fs_hz, window_s=QUIET_WINDOW_S, t0_s=t0_s)
     start_s, stop_s = float(rest[0]), float(rest[1])
     if (stop_s - start_s) * fs_hz < 10:
         raise ValueError(f"rest span {start_s:g}-{stop_s:g} s holds too few samples at {fs_hz:g} Hz")
-    return make_detector(detector).detect(DetectionInput(signal, float(fs_hz), float(t0_s), (start_s, stop_s)))
+    return make_detector(detector).detect(
+        DetectionInput(signal, float(fs_hz), float(t0_s), (start_s, stop_s))
+    )

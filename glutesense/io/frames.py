@@ -50,7 +50,9 @@ def recording_from_frame(
             df, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events=events, source=source
         )
     else:  # the importer before it took DataFrames directly
-        rec = mod.recording_from_table(df.copy(), source=source, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit)
+        rec = mod.recording_from_table(
+            df.copy(), source=source, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit
+        )
     if events is not None:
         rec = replace(rec, events=tuple(sorted(events, key=lambda e: e.onset_s)))
     return rec

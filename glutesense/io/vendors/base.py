@@ -124,7 +124,9 @@ def numeric_block(rows: list[list[str]], source: str, what: str) -> np.ndarray[A
             try:
                 out[i, j] = float(c)
             except ValueError:
-                raise InputError(f"{source}: {what}: row {i + 1}, column {j + 1} holds {c!r}, not a number") from None
+                raise InputError(
+                    f"{source}: {what}: row {i + 1}, column {j + 1} holds {c!r}, not a number"
+                ) from None
     return out
 
 

@@ -34,7 +34,9 @@ _RATE = re.compile(r"%\s*Sample Rate\s*=\s*([\d.]+)\s*Hz", re.I)
 _NCH = re.compile(r"%\s*Number of channels\s*=\s*(\d+)", re.I)
 _BOARD = re.compile(r"%\s*Board\s*=\s*(.+)", re.I)
 _COUNTER_MODULUS = 256
-_SKIP = re.compile(r"^(other|not used|digital channel.*|analog channel.*|timestamp.*|sample index|marker channel)$", re.I)
+_SKIP = re.compile(
+    r"^(other|not used|digital channel.*|analog channel.*|timestamp.*|sample index|marker channel)$", re.I
+)
 
 
 def parse(text: str, source: str) -> ParsedTable:
@@ -53,7 +55,11 @@ def parse(text: str, source: str) -> ParsedTable:
         names, rows = rows[0], rows[1:]
     else:  # pre-5.0 GUI: index, EXG channels, accelerometer
         n_ch = int(_first(_NCH, header) or 8)
-        names = ["Sample Index", *[f"EXG Channel {i}" for i in range(n_ch)], *[f"Accel Channel {i}" for i in range(3)]]
+        names = [
+            "Sample Index",
+            *[f"EXG Channel {i}" for i in range(n_ch)],
+            *[f"Accel Channel {i}" for i in range(3)],
+        ]
     if not rows:
         raise InputError(f"{source}: OpenBCI file without samples")
     keep = [i for i, n in enumerate(names) if not _SKIP.match(n)]
@@ -80,7 +86,9 @@ def _table(col: dict[str, FloatArray], channels: list[str], fs_hz: float, header
         if zero.any() and not zero.all():
             for c in accel:
                 col[c] = np.where(zero, np.nan, col[c])
-            notes.append("accelerometer rows of all zeros (no new value from the board) filled from neighbours")
+            notes.append(
+                "accelerometer rows of all zeros (no new value from the board) filled from neighbours"
+            )
     frame = pd.DataFrame({TIME_COLUMN: t_s, **{c: col[c] for c in channels}})
     units = {c: ("g" if c in accel else "uV") for c in channels}
     events = tuple(
@@ -90,8 +98,12 @@ def _table(col: dict[str, FloatArray], channels: list[str], fs_hz: float, header
     meta: dict[str, object] = {"device": (_first(_BOARD, header) or "OpenBCI").strip()}
     stamps = col.get("Timestamp")
     if stamps is not None and np.isfinite(stamps[0]) and stamps[0] > 1e9:
-        meta["created_utc"] = dt.datetime.fromtimestamp(float(stamps[0]), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    axes = {f"acc_{axis}": f"Accel Channel {i}" for i, axis in enumerate("xyz") if f"Accel Channel {i}" in accel}
+        meta["created_utc"] = dt.datetime.fromtimestamp(float(stamps[0]), dt.UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    axes = {
+        f"acc_{axis}": f"Accel Channel {i}" for i, axis in enumerate("xyz") if f"Accel Channel {i}" in accel
+    }
     return ParsedTable("OpenBCI GUI", frame, units, fs_hz, events, tuple(notes), meta, axes)
 
 

@@ -57,7 +57,9 @@ def parse(text: str, source: str) -> ParsedTable:
     for k, (name, dev) in enumerate(header.items()):
         columns = [str(c) for c in dev.get("column", [])]
         if offset + len(columns) > block.shape[1]:
-            raise InputError(f"{source}: OpenSignals header lists {len(columns)} columns for {name}; rows are shorter")
+            raise InputError(
+                f"{source}: OpenSignals header lists {len(columns)} columns for {name}; rows are shorter"
+            )
         data = block[:, offset : offset + len(columns)]
         offset += len(columns)
         rate = float(dev.get("sampling rate", 0) or 0)
@@ -65,7 +67,9 @@ def parse(text: str, source: str) -> ParsedTable:
             raise InputError(f"{source}: OpenSignals header of {name} has no 'sampling rate'")
         if fs_hz is None:
             fs_hz = rate
-            seq = data[:, columns.index("nSeq")] if "nSeq" in columns else np.arange(data.shape[0], dtype=float)
+            seq = (
+                data[:, columns.index("nSeq")] if "nSeq" in columns else np.arange(data.shape[0], dtype=float)
+            )
             modulus = 16 if np.nanmax(seq) < 16 else 1 << int(np.ceil(np.log2(np.nanmax(seq) + 1)))
             t_s, lost = times_from_counter(seq, rate, modulus)
             if lost:
@@ -78,7 +82,10 @@ def parse(text: str, source: str) -> ParsedTable:
     assert fs_hz is not None and t_s is not None
     frame = pd.DataFrame({TIME_COLUMN: t_s, **out})
     first = next(iter(header.values()))
-    meta = {"device": str(first.get("device", "PLUX")), "recorded": f"{first.get('date', '')} {first.get('time', '')}"}
+    meta = {
+        "device": str(first.get("device", "PLUX")),
+        "recorded": f"{first.get('date', '')} {first.get('time', '')}",
+    }
     return ParsedTable("OpenSignals", frame, units, fs_hz, (), tuple(notes), meta)
 
 
@@ -114,6 +121,8 @@ def _channels(
         if sensor not in _EMG_SENSORS:
             notes.append(f"{prefix}{label} ({sensor}) is raw ADC without a calibration; left out")
             continue
-        bits = resolution[j] if len(resolution) == len(columns) else resolution[i] if i < len(resolution) else 16
+        bits = (
+            resolution[j] if len(resolution) == len(columns) else resolution[i] if i < len(resolution) else 16
+        )
         out[prefix + label] = (data[:, j] / 2.0**bits - 0.5) * vcc / gain * 1e3
         units[prefix + label] = "mV"

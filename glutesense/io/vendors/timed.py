@@ -25,7 +25,9 @@ import numpy as np
 from glutesense.io.common import InputError
 from glutesense.io.vendors.base import TIME_COLUMN, ParsedTable, numeric_block
 
-_TIME = re.compile(r"^(x\s*\[s\]|time|time_s|t|t_s|time\s*\(s\)|time\s*\[s\]|[\w ]*\btime\b[\w ]*\(s\))$", re.I)
+_TIME = re.compile(
+    r"^(x\s*\[s\]|time|time_s|t|t_s|time\s*\(s\)|time\s*\[s\]|[\w ]*\btime\b[\w ]*\(s\))$", re.I
+)
 _UNIT = re.compile(r"^(?P<name>.+?)\s*[\[(](?P<unit>[^\])]+)[\])]\s*$")
 _DELSYS_TIME = re.compile(r"^x\s*\[s\]$", re.I)
 
@@ -79,7 +81,9 @@ def parse(text: str, source: str) -> ParsedTable:
         y = np.interp(base_t, t, x)
         y[(base_t < t[0]) | (base_t > t[-1])] = np.nan
         out[label] = y
-        notes.append(f"{label}: {1 / float(np.median(np.diff(t))):.4g} Hz, interpolated onto {base_label}'s time base")
+        notes.append(
+            f"{label}: {1 / float(np.median(np.diff(t))):.4g} Hz, interpolated onto {base_label}'s time base"
+        )
     meta = {"header": [",".join(r) for r in rows[:at] if any(c.strip() for c in r)][:10]}
     name = "Delsys export" if delsys else "table with per-channel time columns"
     return ParsedTable(name, pd.DataFrame(out), units, None, (), tuple(notes), meta)

@@ -9,13 +9,36 @@ from __future__ import annotations
 
 import csv
 import re
+from typing import Any
 
 from glutesense.io.common import InputError
 from glutesense.io.vendors.base import TIME_COLUMN, ParsedTable, numeric_block
 from glutesense.io.vendors.timed import is_time
 
-_UNITS = {"s", "ms", "us", "uv", "µv", "μv", "mv", "v", "nv", "g", "mg", "m/s2", "m/s^2", "m/s²", "deg/s",
-          "dps", "°/s", "rad/s", "%", "n", "deg", "°"}
+_UNITS = {
+    "s",
+    "ms",
+    "us",
+    "uv",
+    "µv",
+    "μv",
+    "mv",
+    "v",
+    "nv",
+    "g",
+    "mg",
+    "m/s2",
+    "m/s^2",
+    "m/s²",
+    "deg/s",
+    "dps",
+    "°/s",
+    "rad/s",
+    "%",
+    "n",
+    "deg",
+    "°",
+}
 _TIME_SCALE = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 
 
@@ -43,7 +66,7 @@ def parse(text: str, source: str) -> ParsedTable:
     units = [_norm(c) for c in rows[1]] + [""] * (len(names) - len(rows[1]))
     block = numeric_block(rows[2:], source, "samples")
     t_idx = next((j for j, n in enumerate(names) if is_time(n) or units[j] in _TIME_SCALE), None)
-    out = {}
+    out: dict[str, Any] = {}
     if t_idx is not None:
         out[TIME_COLUMN] = block[:, t_idx] * _TIME_SCALE.get(units[t_idx], 1.0)
     unit_of = {}

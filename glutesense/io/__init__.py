@@ -42,7 +42,11 @@ def load_recording(
         return read_native(p)
     suffix = p.suffix.lower()
     if suffix in EDF_SUFFIXES:
+        from glutesense.io.bids import is_bids_emg, read_bids_emg
         from glutesense.io.edf import read_edf
+
+        if is_bids_emg(p):
+            return read_bids_emg(p, mapping=mapping, events_path=events_path)
 
         return read_edf(p, mapping=mapping, events_path=events_path)
     if suffix in CSV_SUFFIXES:

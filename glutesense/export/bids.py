@@ -72,8 +72,13 @@ def write_bids(
     session: str | None = None,
     task: str | None = None,
     bdf: bool = False,
+    dataset_files: bool = True,
 ) -> ExportResult:
     """Write ``rec`` into the BIDS dataset at ``root`` (created if missing; other subjects kept).
+
+    ``dataset_files=False`` leaves ``dataset_description.json``, ``README.md`` and
+    ``participants.tsv`` to the caller (:func:`write_dataset_files`): parallel writers of one
+    dataset write them once, at the end.
 
     Raises
     ------
@@ -104,7 +109,8 @@ def write_bids(
     events_path = folder / f"{stem}_events.tsv"
     write_events_tsv(rec.events, events_path)
     paths += [events_path, _write_json(folder / f"{stem}_events.json", EVENTS_SIDECAR)]
-    paths += _dataset_files(root, sub)
+    if dataset_files:
+        paths += write_dataset_files(root, [sub])
     return ExportResult(tuple(paths), result.notes)
 
 
@@ -245,8 +251,10 @@ def _cell(v: object) -> str:
     return "n/a" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
 
-def _dataset_files(root: Path, sub: str) -> list[Path]:
-    """``dataset_description.json`` and ``README.md`` (kept if present), ``participants.tsv`` merged."""
+def write_dataset_files(root: Path, subjects: list[str]) -> list[Path]:
+    """``dataset_description.json`` and ``README.md`` (kept if present), ``participants.tsv`` merged
+    with ``subjects`` (labels without ``sub-``)."""
+    root = Path(root)
     out: list[Path] = []
     desc = root / "dataset_description.json"
     if not desc.exists():
@@ -271,6 +279,6 @@ def _dataset_files(root: Path, sub: str) -> list[Path]:
         out.append(readme)
     part = root / "participants.tsv"
     known = part.read_text(encoding="utf-8").split("\n")[1:] if part.exists() else []
-    ids = sorted({ln.split("\t")[0] for ln in known if ln.strip()} | {f"sub-{sub}"})
+    ids = sorted({ln.split("\t")[0] for ln in known if ln.strip()} | {f"sub-{s}" for s in subjects})
     out.append(_write_tsv(part, [{"participant_id": i} for i in ids]))
     return out

@@ -18,8 +18,7 @@ from glutesense.api import Result, analyze, read, simulate, to_frame
 from glutesense.io.common import InputError
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import Muscle, Protocol, Role, Side
-
-__version__ = "0.1.0"
+from glutesense.version import __version__
 
 __all__ = [
     "Event",

@@ -53,11 +53,11 @@ class Outcome:
 
 def analyze_one(job: Job) -> Outcome:
     """Analyze one file; every failure becomes an ``Outcome`` with a one-line reason."""
-    import glutesense as gs
+    from glutesense.api import analyze, read
 
     try:
-        rec = gs.read(job.path, fs_hz=job.fs_hz, roles=dict(job.roles) or None, emg_unit=job.emg_unit)
-        res = gs.analyze(rec, job.protocol, detector=job.detector)
+        rec = read(job.path, fs_hz=job.fs_hz, roles=dict(job.roles) or None, emg_unit=job.emg_unit)
+        res = analyze(rec, job.protocol, detector=job.detector)
         table = res.reps
         if job.report_dir is not None:
             res.report(job.report_dir)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glutesense import __version__
+from glutesense.version import __version__
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
 from glutesense.model.records import StreamKind

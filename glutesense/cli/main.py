@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from glutesense import __version__
+from glutesense.version import __version__
 from glutesense.cli import (
     cmd_analyze,
     cmd_batch,

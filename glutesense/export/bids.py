@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from glutesense import __version__
+from glutesense.version import __version__
 from glutesense.export.base import ExportError, ExportResult
 from glutesense.export.edf import write_bdf, write_edf
 from glutesense.export.table import write_events_tsv

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from glutesense import __version__
+from glutesense.version import __version__
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
 from glutesense.model.records import Recording

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glutesense.version import __version__
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
 from glutesense.model.records import StreamKind
 from glutesense.model.roles import Protocol, Role, Side
+from glutesense.version import __version__
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -92,6 +92,9 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "glute_max_l=emg0,hamstring_l=emg1 (default: the device profile's map)",
     )
     p.add_argument("--scan-timeout", type=float, default=5.0, help="how long to look for the device, s")
+    p.add_argument(
+        "--lsl", action="store_true", help="also publish the decoded streams and cues on Lab Streaming Layer"
+    )
     add_schedule_args(p, reps=5)
     add_sim_args(p, speed=1.0)
     p.set_defaults(run=run)
@@ -116,6 +119,8 @@ class RecordRequest:
     scan_timeout_s: float
     devices: tuple[str, ...] = ()
     """Every device to record, in device-index order (empty: just ``device``)."""
+    lsl: bool = False
+    """Publish on Lab Streaming Layer too (:class:`glutesense.lsl.outlet.LslPublisher`)."""
 
     @property
     def all_devices(self) -> tuple[str, ...]:
@@ -162,6 +167,13 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         times = (times,) if isinstance(times, int | float) else tuple(times)
         sim["disconnects_at_s"] = times
         sim.setdefault("down_s", 1.0)
+    if getattr(args, "lsl", False):
+        from glutesense.lsl.outlet import LslUnavailable, require_pylsl
+
+        try:
+            require_pylsl()
+        except LslUnavailable as e:
+            raise UsageError(str(e)) from None
     return RecordRequest(
         device=devices[0],
         devices=devices if len(devices) > 1 else (),
@@ -177,6 +189,7 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         channel_map=channel_map,
         sim=sim,
         scan_timeout_s=args.scan_timeout,
+        lsl=bool(getattr(args, "lsl", False)),
     )
 
 
@@ -286,7 +299,12 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
             state["warnings"] = warnings
         state["decoder"] = SessionDecoder(full)
         state["live"] = LiveEnvelopes(state["decoder"].devices)
-        return SessionWriter(req.out, full)
+        writer = SessionWriter(req.out, full)
+        if req.lsl:
+            from glutesense.lsl.outlet import LslPublisher
+
+            return LslPublisher(writer, full, clock.now_ns())  # type: ignore[return-value]
+        return writer
 
     def on_status(s: RecorderStatus) -> None:
         dec, live = state.get("decoder"), state.get("live")

@@ -11,7 +11,6 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from glutesense.version import __version__
 from glutesense.cli import (
     cmd_analyze,
     cmd_batch,
@@ -23,6 +22,7 @@ from glutesense.cli import (
     cmd_trend,
 )
 from glutesense.cli.errors import UsageError
+from glutesense.version import __version__
 
 _FMT = argparse.RawDescriptionHelpFormatter
 

@@ -28,12 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from glutesense.version import __version__
 from glutesense.export.base import ExportError, ExportResult
 from glutesense.export.edf import write_bdf, write_edf
 from glutesense.export.table import write_events_tsv
 from glutesense.model.records import Recording, Stream
 from glutesense.model.roles import Muscle, SignalKind
+from glutesense.version import __version__
 
 BIDS_VERSION = "1.11.0"
 G_TO_MS2 = 9.80665

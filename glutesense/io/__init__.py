@@ -4,6 +4,7 @@ chosen by content and suffix."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from glutesense.io.common import InputError, parse_map, read_events_table
@@ -41,6 +42,11 @@ def load_recording(
     if is_session_file(p) or p.suffix.lower() == SESSION_SUFFIX:
         return read_native(p)
     suffix = p.suffix.lower()
+    if suffix == ".xdf":
+        from glutesense.io.xdf import read_xdf
+
+        xdf = read_xdf(p, mapping=mapping)
+        return xdf if not events_path else replace(xdf, events=read_events_table(events_path))
     if suffix in EDF_SUFFIXES:
         from glutesense.io.bids import is_bids_emg, read_bids_emg
         from glutesense.io.edf import read_edf
@@ -59,7 +65,7 @@ def load_recording(
                 return rec
         return read_csv(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events_path=events_path)
     raise InputError(
-        f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .csv or .parquet)"
+        f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .xdf, .csv, .txt or .parquet)"
     )
 
 

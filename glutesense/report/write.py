@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from glutesense.version import __version__
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
 from glutesense.model.records import Recording
@@ -14,6 +13,7 @@ from glutesense.report.html import ReportText, render_html
 from glutesense.report.summary import summary_dict
 from glutesense.report.tables import onsets_table, quality_table, reps_table, sides_table
 from glutesense.report.verdict import verdict_lines
+from glutesense.version import __version__
 
 
 def _fmt_setting(v: object) -> str:

@@ -134,7 +134,7 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         raise UsageError(f"subject id {args.subject!r} must be a pseudonym of letters, digits, '_', '.', '-'")
     if args.reps < 1:
         raise UsageError("--reps must be at least 1")
-    from glutesense.transport.backends import is_sim, sim_profile
+    from glutesense.virtual.devices import is_sim, sim_profile
 
     devices = (args.device,) if isinstance(args.device, str) else tuple(args.device)
     if not devices:
@@ -248,12 +248,14 @@ def setup_warning(profile_name: str, channels: Mapping[str, Any] | None) -> str 
 async def record_session(req: RecordRequest, *, show: bool) -> Any:
     """Connect, guide and record; returns the recorder's result."""
     from glutesense.acquire.live import LiveEnvelopes
+    from glutesense.acquire.ports import Link
     from glutesense.acquire.recorder import RecorderStatus, build_schedule, record
     from glutesense.decode.decoder import SessionDecoder
+    from glutesense.profiles import get_profile
     from glutesense.session import SessionWriter
-    from glutesense.transport.backends import resolve_backend
     from glutesense.transport.ble import SensorLink
     from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock
+    from glutesense.virtual.devices import is_sim, link_target, resolve_backend, sim_profile
 
     clock: Any = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
     if math.isinf(req.speed):
@@ -321,12 +323,18 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
         if live is not None:
             view.update(s.t_s, live)
 
-    def links() -> SensorLink | list[SensorLink]:
-        made = [
-            SensorLink(target, clock=clock, backend=b, device_index=i, scan_timeout_s=req.scan_timeout_s)
+    def links() -> list[Link]:
+        return [
+            SensorLink(
+                link_target(target, b),
+                clock=clock,
+                backend=b,
+                profile=get_profile(sim_profile(target)) if is_sim(target) else None,
+                device_index=i,
+                scan_timeout_s=req.scan_timeout_s,
+            )
             for i, (target, b) in enumerate(zip(targets, backends, strict=True))
         ]
-        return made[0] if len(made) == 1 else made
 
     with view:
         result = await record(

@@ -22,10 +22,10 @@ def _fmt_setting(v: object) -> str:
 
 def report_text(result: AnalysisResult, recording: Recording, clinical: SessionClinical) -> ReportText:
     """Header facts and the "how this was measured" entries (plain strings; escaped when rendered)."""
-    meta = recording.meta
+    info = recording.info
     facts = {
-        "subject": str(meta.get("subject") or "(not given)"),
-        "recorded": str(meta.get("created_utc") or "(date unknown)"),
+        "subject": info.subject or "(not given)",
+        "recorded": info.created_utc or "(date unknown)",
         "test": result.protocol.value,
         "file": recording.source or "(unnamed)",
     }
@@ -128,7 +128,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
             sides=sides_table(clinical),
             reps=reps,
             quality=quality_table(clinical),
-            recording_meta=recording.meta,
+            recording=recording,
         ),
         encoding="utf-8",
     )

@@ -38,7 +38,10 @@ def add_analysis_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="session (.gses), EDF+/BDF+ or CSV file")
+    p.add_argument(
+        "inputs", nargs="*", metavar="INPUT", help="session, EDF+/BDF+, BIDS _emg.edf, XDF, CSV, vendor file"
+    )
+    p.add_argument("--lsl-xdf", metavar="FILE.xdf", help="XDF (LabRecorder) of 'record --lsl'")
     add_analysis_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
     add_input_args(p)
@@ -80,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
 
     protocol = Protocol(args.protocol)
     out = Path(args.out)
-    inputs = list(args.inputs)
+    inputs = list(args.inputs) + ([args.lsl_xdf] if getattr(args, "lsl_xdf", None) else [])
+    if not inputs:
+        raise UsageError("give at least one INPUT (or --lsl-xdf FILE.xdf)")
     for path in inputs:  # fail fast, before any work, on a missing file
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file")

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glutesense import __version__
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
 from glutesense.model.records import StreamKind
 from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol, Role, Side
+from glutesense.version import __version__
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -93,6 +93,9 @@ def add_args(p: argparse.ArgumentParser) -> None:
         "glute_max_l=emg0,hamstring_l=emg1 (default: the device profile's map)",
     )
     p.add_argument("--scan-timeout", type=float, default=5.0, help="how long to look for the device, s")
+    p.add_argument(
+        "--lsl", action="store_true", help="also publish the decoded streams and cues on Lab Streaming Layer"
+    )
     add_schedule_args(p, reps=5)
     add_sim_args(p, speed=1.0)
     p.set_defaults(run=run)
@@ -117,6 +120,8 @@ class RecordRequest:
     scan_timeout_s: float
     devices: tuple[str, ...] = ()
     """Every device to record, in device-index order (empty: just ``device``)."""
+    lsl: bool = False
+    """Publish on Lab Streaming Layer too (:class:`glutesense.lsl.outlet.LslPublisher`)."""
 
     @property
     def all_devices(self) -> tuple[str, ...]:
@@ -130,7 +135,7 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         raise UsageError(f"subject id {args.subject!r} must be a pseudonym of letters, digits, '_', '.', '-'")
     if args.reps < 1:
         raise UsageError("--reps must be at least 1")
-    from glutesense.transport.backends import is_sim, sim_profile
+    from glutesense.virtual.devices import is_sim, sim_profile
 
     devices = (args.device,) if isinstance(args.device, str) else tuple(args.device)
     if not devices:
@@ -163,6 +168,13 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         times = (times,) if isinstance(times, int | float) else tuple(times)
         sim["disconnects_at_s"] = times
         sim.setdefault("down_s", 1.0)
+    if getattr(args, "lsl", False):
+        from glutesense.lsl.outlet import LslUnavailable, require_pylsl
+
+        try:
+            require_pylsl()
+        except LslUnavailable as e:
+            raise UsageError(str(e)) from None
     return RecordRequest(
         device=devices[0],
         devices=devices if len(devices) > 1 else (),
@@ -178,6 +190,7 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         channel_map=channel_map,
         sim=sim,
         scan_timeout_s=args.scan_timeout,
+        lsl=bool(getattr(args, "lsl", False)),
     )
 
 
@@ -236,12 +249,14 @@ def setup_warning(profile_name: str, channels: Mapping[str, Any] | None) -> str 
 async def record_session(req: RecordRequest, *, show: bool) -> Any:
     """Connect, guide and record; returns the recorder's result."""
     from glutesense.acquire.live import LiveEnvelopes
+    from glutesense.acquire.ports import Link
     from glutesense.acquire.recorder import RecorderStatus, build_schedule, record
     from glutesense.decode.decoder import SessionDecoder
+    from glutesense.profiles import get_profile
     from glutesense.session import SessionWriter
-    from glutesense.transport.backends import resolve_backend
     from glutesense.transport.ble import SensorLink
     from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock
+    from glutesense.virtual.devices import is_sim, link_target, resolve_backend, sim_profile
 
     clock: Any = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
     if math.isinf(req.speed):
@@ -287,7 +302,12 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
             state["warnings"] = warnings
         state["decoder"] = SessionDecoder(full)
         state["live"] = LiveEnvelopes(state["decoder"].devices)
-        return SessionWriter(req.out, full)
+        writer = SessionWriter(req.out, full)
+        if req.lsl:
+            from glutesense.lsl.outlet import LslPublisher
+
+            return LslPublisher(writer, full, clock.now_ns())  # type: ignore[return-value]
+        return writer
 
     def on_status(s: RecorderStatus) -> None:
         dec, live = state.get("decoder"), state.get("live")
@@ -304,12 +324,18 @@ async def record_session(req: RecordRequest, *, show: bool) -> Any:
         if live is not None:
             view.update(s.t_s, live)
 
-    def links() -> SensorLink | list[SensorLink]:
-        made = [
-            SensorLink(target, clock=clock, backend=b, device_index=i, scan_timeout_s=req.scan_timeout_s)
+    def links() -> list[Link]:
+        return [
+            SensorLink(
+                link_target(target, b),
+                clock=clock,
+                backend=b,
+                profile=get_profile(sim_profile(target)) if is_sim(target) else None,
+                device_index=i,
+                scan_timeout_s=req.scan_timeout_s,
+            )
             for i, (target, b) in enumerate(zip(targets, backends, strict=True))
         ]
-        return made[0] if len(made) == 1 else made
 
     with view:
         result = await record(

@@ -15,9 +15,9 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glutesense.transport.backends import showcase_backend, sim_target
     from glutesense.transport.ble import BluetoothUnavailable, FoundDevice, scan
     from glutesense.transport.clock import MonotonicClock
+    from glutesense.virtual.devices import showcase_backend, sim_target
 
     rows: list[tuple[FoundDevice, str]] = []
     try:

@@ -32,19 +32,10 @@ def add_args(p: argparse.ArgumentParser) -> None:
 def _protocol_of(rec: Recording, path: str, given: str | None) -> Protocol:
     if given is not None:
         return Protocol(given)
-    value = rec.meta.get("protocol")
     try:
-        return Protocol(str(value))
+        return Protocol(str(rec.info.protocol))
     except ValueError:
         raise UsageError(f"{path}: the file does not say which test it holds; pass --protocol") from None
-
-
-def _when(rec: Recording) -> str | None:
-    for key in ("created_utc", "start_utc", "start_time"):
-        v = rec.meta.get(key)
-        if v:
-            return str(v)
-    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             result = analyze(rec, proto, detector=args.detector)
         except ValueError as e:
             raise UsageError(f"{path}: {e}") from None
-        sessions.append((i, SessionInput(Path(path).stem, _when(rec), assess(result, rec))))
+        sessions.append((i, SessionInput(Path(path).stem, rec.info.created_utc, assess(result, rec))))
     if len(protocols) > 1:
         names = ", ".join(sorted(p.value for p in protocols))
         raise UsageError(

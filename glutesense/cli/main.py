@@ -11,9 +11,18 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from glutesense import __version__
-from glutesense.cli import cmd_analyze, cmd_demo, cmd_export, cmd_record, cmd_replay, cmd_scan, cmd_trend
+from glutesense.cli import (
+    cmd_analyze,
+    cmd_batch,
+    cmd_demo,
+    cmd_export,
+    cmd_record,
+    cmd_replay,
+    cmd_scan,
+    cmd_trend,
+)
 from glutesense.cli.errors import UsageError
+from glutesense.version import __version__
 
 _FMT = argparse.RawDescriptionHelpFormatter
 
@@ -46,6 +55,13 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "--protocol bridge --out out/\n"
         "  glutesense analyze a.edf b.edf --protocol single-leg-stand --out batch/",
         cmd_analyze.add_args,
+    ),
+    "batch": (
+        "many recordings in parallel (Dask or local processes) -> one table",
+        "examples:\n  glutesense batch 'data/**/*.edf' --protocol bridge --out season/\n"
+        "  glutesense batch 'data/*.gses' --protocol bridge --out season/ --scheduler tcp://scheduler:8786\n"
+        "  glutesense batch 'data/*.csv' --protocol bridge --out season/ --bids season_bids/",
+        cmd_batch.add_args,
     ),
     "trend": (
         "compare sessions of one person over time -> trend.csv, trend.json, trend.html",

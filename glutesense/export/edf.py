@@ -16,8 +16,8 @@ Layout of a written file:
 * lost samples (NaN) are written as 0: the recording's ``gap`` events already mark them;
 * events become EDF+ annotations: ``trial_type`` plus `` side=left`` / `` rep=3``
   when set; instants (duration 0) are written without a duration;
-* the patient field holds only the pseudonymous ``meta["subject"]`` (``X`` for every
-  other subfield); the start date and time come from ``meta["created_utc"]`` when present.
+* the patient field holds only the pseudonymous ``info.subject`` (``X`` for every
+  other subfield); the start date and time come from ``info.created_utc`` when present.
 """
 
 from __future__ import annotations
@@ -110,8 +110,8 @@ def _write(rec: Recording, out_path: Path, *, bdf: bool) -> ExportResult:
                                       physical_dimension=role.unit, physical_range=physical_range(x)))
         except ValueError as e:
             raise ExportError(f"{out_path}: cannot write {role.value} as {fmt} ({e})") from None
-    patient = edfio.Patient(code=_subfield(rec.meta.get("subject")))
-    start = _start(rec.meta.get("created_utc"))
+    patient = edfio.Patient(code=_subfield(rec.info.subject))
+    start = _start(rec.info.created_utc)
     recording = edfio.Recording(startdate=None if start is None else start.date(),
                                 equipment_code="glutesense")
     annotations = [edfio.EdfAnnotation(e.onset_s, e.duration_s or None, annotation_text(e))

@@ -1,14 +1,16 @@
-"""Inputs of ``analyze``: native sessions, EDF+/BDF+ and CSV, chosen by content and suffix."""
+"""Inputs of ``analyze``: native sessions, EDF+/BDF+, BIDS EMG, XDF, vendor text layouts and CSV,
+chosen by content and suffix."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
-from glutesense.io.common import InputError, parse_map
+from glutesense.io.common import InputError, parse_map, read_events_table
 from glutesense.io.csv_import import read_csv
 from glutesense.io.native import read_native
-from glutesense.model.records import Recording
+from glutesense.model.records import Event, Recording
 from glutesense.model.roles import Role
 from glutesense.session import is_session_file
 from glutesense.session.format import SUFFIX as SESSION_SUFFIX
@@ -40,15 +42,36 @@ def load_recording(
     if is_session_file(p) or p.suffix.lower() == SESSION_SUFFIX:
         return read_native(p)
     suffix = p.suffix.lower()
+    if suffix == ".xdf":
+        from glutesense.io.xdf import read_xdf
+
+        xdf = read_xdf(p, mapping=mapping)
+        return xdf if not events_path else replace(xdf, events=read_events_table(events_path))
     if suffix in EDF_SUFFIXES:
+        from glutesense.io.bids import is_bids_emg, read_bids_emg
         from glutesense.io.edf import read_edf
+
+        if is_bids_emg(p):
+            return read_bids_emg(p, mapping=mapping, events_path=events_path)
 
         return read_edf(p, mapping=mapping, events_path=events_path)
     if suffix in CSV_SUFFIXES:
+        if suffix != ".parquet":
+            from glutesense.io.vendors import read_vendor
+
+            events = read_events_table(events_path) if events_path else _events_beside(p)
+            rec = read_vendor(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events=events)
+            if rec is not None:
+                return rec
         return read_csv(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events_path=events_path)
     raise InputError(
-        f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .csv or .parquet)"
+        f"{p}: unrecognised input format (expected a .gses session, .edf/.bdf, .xdf, .csv, .txt or .parquet)"
     )
+
+
+def _events_beside(p: Path) -> tuple[Event, ...] | None:
+    beside = p.with_name(p.stem + "_events.tsv")
+    return read_events_table(beside) if beside.exists() else None
 
 
 __all__ = ["InputError", "load_recording", "parse_map", "read_csv", "read_native"]

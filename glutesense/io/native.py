@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Any
 
 from glutesense.decode.decoder import SessionDecoder, SessionSetupError
 from glutesense.io.common import InputError
@@ -19,10 +19,9 @@ def recording_from_session(data: SessionData) -> Recording:
         rec = dec.recording(data.events, source=data.path)
     except SessionSetupError as e:
         raise InputError(f"{data.path}: {e}") from None
-    meta: dict[str, Any] = dict(rec.meta)
     if data.problem:
-        meta["read_problem"] = data.problem
-    return Recording(rec.streams, rec.events, meta, rec.source)
+        rec = dataclasses.replace(rec, meta={**rec.meta, "read_problem": data.problem})
+    return rec
 
 
 def read_native(path: str | Path) -> Recording:

@@ -5,9 +5,13 @@ Conventions (stated once, used everywhere):
 * times inside the core are float seconds from the recording's start (``t_s``);
   packet receive times are integer ``time.monotonic_ns()`` stamps (``t_rx_ns``);
 * intervals are half-open, ``[start, stop)``;
-* sample arrays are float64 in the core unit of their role (µV, g, deg/s),
-  shaped ``(n_channels, n_samples)`` for streams and ``(n_samples, n_channels)``
-  for decoded blocks (the order bytes arrive in); lost samples are NaN.
+* sample arrays are float64 in the core unit of their role (µV, g, deg/s); lost samples
+  are NaN.  A :class:`Stream` is ``(n_channels, n_samples)``: rows are channels, what
+  filters and detectors take one at a time.  A :class:`SampleBlock` is
+  ``(n_samples, n_channels)``: the order the bytes of a packet arrive in (frame by frame,
+  channels interleaved), so a decoder's ``reshape`` is a view, not a copy.  The one
+  transpose happens once, when the decoder lays blocks into a stream
+  (:func:`glutesense.decode.layout.lay_out`).
 """
 
 from __future__ import annotations
@@ -20,9 +24,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.meta import ClockReport, PacketReport, RecordingInfo
 from glutesense.model.roles import Role, Side, SignalKind
 
 FloatArray = npt.NDArray[np.float64]
+
+
+SEQ_MODULUS = 1 << 16
+"""``SampleBlock.seq`` wraps at this value, whatever the device's own counter width."""
 
 
 class StreamKind(IntEnum):
@@ -199,12 +208,37 @@ class Recording:
 
     Built from a native session (through decoder and clock), or imported
     from EDF+/BDF+/CSV.
+
+    Attributes
+    ----------
+    streams : tuple of Stream
+    events : tuple of Event
+    meta : mapping
+        The source's metadata as JSON, verbatim (a session file's header and patches, an
+        importer's facts): kept so nothing is lost; code reads :attr:`info` instead.
+    source : str
+        Where it came from (a path), for messages.
+    clock, packets : ClockReport, PacketReport or None
+        What decoding a native session found (None for imported files).
+    info : RecordingInfo
+        Parsed from ``meta`` at construction (and again by ``dataclasses.replace``).
     """
 
     streams: tuple[Stream, ...]
     events: tuple[Event, ...] = ()
     meta: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    clock: ClockReport | None = None
+    packets: PacketReport | None = None
+    info: RecordingInfo = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "info", RecordingInfo.from_meta(self.meta))
+
+    @property
+    def timing_notes(self) -> tuple[str, ...]:
+        """One line per device whose samples are timed without a device clock."""
+        return () if self.clock is None else self.clock.notes
 
     @property
     def roles(self) -> tuple[Role, ...]:

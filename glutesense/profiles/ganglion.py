@@ -44,7 +44,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
-from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
+from glutesense.model.records import SEQ_MODULUS, ChannelSpec, SampleBlock, StreamKind
 from glutesense.model.roles import Role, SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 
@@ -73,7 +73,6 @@ EMG_UV_PER_COUNT = 1.2e6 / (8388607.0 * 1.5 * 51.0)
 # LIS2DH at +-2 g, high byte of the left-justified output: 16 mg per count.
 ACC_G_PER_COUNT = 0.016
 
-SEQ_MODULUS = 1 << 16  # SampleBlock.seq, as everywhere in glutesense
 
 FLAG_UNSEEDED = 0x04
 """Firmware 2: values rest on deltas since a lost packet (or before the first id-0 packet),

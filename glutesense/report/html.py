@@ -11,11 +11,11 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 import pandas as pd
 
 from glutesense.clinical import SessionClinical, VerdictKind, norms
+from glutesense.model.records import Recording
 from glutesense.report.figures import FigureOut
 from glutesense.report.placement import GENERAL, PLACEMENT_SVG, SITES
 
@@ -167,45 +167,38 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def recording_notes(meta: Mapping[str, Any]) -> str:
+def recording_notes(recording: Recording | None) -> str:
     """The recording's timing notes, setup warnings, packet and gap counts, as escaped HTML.
 
-    From a decoded recording's ``meta["timing_notes"]``, ``meta["setup_warnings"]``,
-    ``meta["packets"]`` and ``meta["clock"]["alignment"]``; empty when it has none of them
-    (an imported EDF or CSV file).
+    From ``recording.timing_notes``, ``info.setup_warnings``, ``packets`` and
+    ``clock.alignment``; empty when it has none of them (an imported EDF or CSV file).
     """
+    if recording is None:
+        return ""
     items: list[str] = []
-    for note in meta.get("timing_notes") or ():
-        items.append(f"<li>Timing: {escape(str(note))}</li>")
-    for warning in meta.get("setup_warnings") or ():
-        items.append(f"<li>Setup warning: {escape(str(warning))}</li>")
-    pk = meta.get("packets")
-    if isinstance(pk, Mapping):
-        received, dropped = int(pk.get("received", 0)), int(pk.get("dropped", 0))
-        gaps, dups, bad = int(pk.get("gaps", 0)), int(pk.get("duplicates", 0)), int(pk.get("malformed", 0))
+    for note in recording.timing_notes:
+        items.append(f"<li>Timing: {escape(note)}</li>")
+    for warning in recording.info.setup_warnings:
+        items.append(f"<li>Setup warning: {escape(warning)}</li>")
+    pk = recording.packets
+    if pk is not None:
         line = (
-            f"Packets: {received} received, {dropped} lost in {_plural(gaps, 'gap')}, "
-            f"{dups} duplicates ignored, {bad} malformed"
+            f"Packets: {pk.received} received, {pk.dropped} lost in {_plural(pk.gaps, 'gap')}, "
+            f"{pk.duplicates} duplicates ignored, {pk.malformed} malformed"
         )
-        per = []
-        by_stream = pk.get("by_stream")
-        for name, st in by_stream.items() if isinstance(by_stream, Mapping) else ():
-            if not isinstance(st, Mapping) or not (st.get("gaps") or st.get("dropped")):
-                continue
-            per.append(
-                f"{name}: {_plural(int(st.get('gaps', 0)), 'gap')}, {int(st.get('dropped', 0))} packets, "
-                f"{float(st.get('lost_s', 0.0)):.3f} s lost"
-            )
+        per = [
+            f"{name}: {_plural(st.gaps, 'gap')}, {st.dropped} packets, {st.lost_s:.3f} s lost"
+            for name, st in pk.by_stream.items()
+            if st.gaps or st.dropped
+        ]
         if per:
             line += f" ({'; '.join(per)})"
         items.append(f"<li>{escape(line)}</li>")
-    clock = meta.get("clock")
-    alignment = clock.get("alignment") if isinstance(clock, Mapping) else None
-    if isinstance(alignment, Mapping):
-        ref = alignment.get("reference_device", 0)
-        residual = alignment.get("residual_ms")
-        for dev, ms in residual.items() if isinstance(residual, Mapping) else ():
-            text = f"Alignment: device {dev} on the host clock with device {ref}, residual {float(ms):.2f} ms"
+    alignment = None if recording.clock is None else recording.clock.alignment
+    if alignment is not None:
+        ref = alignment.reference_device
+        for dev, ms in alignment.residual_ms.items():
+            text = f"Alignment: device {dev} on the host clock with device {ref}, residual {ms:.2f} ms"
             items.append(f"<li>{escape(text)}</li>")
     if not items:
         return ""
@@ -220,13 +213,13 @@ def render_html(
     sides: pd.DataFrame,
     reps: pd.DataFrame,
     quality: pd.DataFrame,
-    recording_meta: Mapping[str, Any] | None = None,
+    recording: Recording | None = None,
     sections: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The report page.  Every string argument is treated as untrusted and escaped.
 
-    ``recording_meta`` (the decoded recording's metadata) adds its timing notes, setup
-    warnings and packet / gap counts to the signal-quality section.  ``sections`` are a protocol's own
+    ``recording`` (the decoded recording) adds its timing notes, setup warnings and
+    packet / gap counts to the signal-quality section.  ``sections`` are a protocol's own
     ``(title, html)`` sections (:mod:`glutesense.report.sections`; their HTML is built escaped), placed
     after the key numbers.
     """
@@ -255,7 +248,7 @@ def render_html(
         "row); flat: stretches of one exact value (at least 50 ms; electrode off, stuck ADC, padding); "
         "quality: 0-1, the share of usable samples times min(SNR / 12 dB, 1), which scales each "
         "burst's confidence in onsets.csv.</p>"
-        f"{recording_notes(recording_meta or {})}</section>"
+        f"{recording_notes(recording)}</section>"
         f"<section><h2>How this was measured</h2><dl>{method}</dl>"
         f"<h3>Thresholds and where they come from</h3>{_thresholds(clinical)}"
         f"<p class='small'>{escape(norms.ORDER_NOTE)} {escape(norms.TEST_TRANSFER_NOTE)}</p>"

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from glutesense import __version__
 from glutesense.clinical.trend import SessionSide, Trend
 from glutesense.model.roles import Side
 from glutesense.report.figures import OKABE_ITO, SIDE_COLOR, SIDE_MARKER, png_bytes
 from glutesense.report.html import STYLE, table_html
 from glutesense.report.summary import _clean
+from glutesense.version import __version__
 
 
 def trend_table(tr: Trend) -> pd.DataFrame:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from glutesense import __version__
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
 from glutesense.model.records import Recording
@@ -17,6 +16,7 @@ from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
 from glutesense.report.tables import onsets_table, quality_table, reps_table, sides_table
 from glutesense.report.verdict import verdict_lines
+from glutesense.version import __version__
 
 
 def _fmt_setting(v: object) -> str:
@@ -47,10 +47,10 @@ def _protocol_method(result: AnalysisResult) -> dict[str, str]:
 
 def report_text(result: AnalysisResult, recording: Recording, clinical: SessionClinical) -> ReportText:
     """Header facts and the "how this was measured" entries (plain strings; escaped when rendered)."""
-    meta = recording.meta
+    info = recording.info
     facts = {
-        "subject": str(meta.get("subject") or "(not given)"),
-        "recorded": str(meta.get("created_utc") or "(date unknown)"),
+        "subject": info.subject or "(not given)",
+        "recorded": info.created_utc or "(date unknown)",
         "test": result.protocol.value,
         "file": recording.source or "(unnamed)",
     }
@@ -155,7 +155,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
             sides=sides_table(clinical),
             reps=reps,
             quality=quality_table(clinical),
-            recording_meta=recording.meta,
+            recording=recording,
             sections=protocol_sections(result.protocol, clinical),
         ),
         encoding="utf-8",

@@ -11,16 +11,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from glutesense.model.records import RawPacket
-from glutesense.profiles import PROFILES, DeviceProfile, diy_v1, get_profile
-from glutesense.transport.backends import BackendPair, is_sim, sim_profile
+from glutesense.profiles import DeviceProfile, diy_v1
+from glutesense.transport.base import (
+    BackendPair,
+    BluetoothUnavailable,
+    ConnectionFailed,
+    DeviceNotFound,
+    FoundDevice,
+    LinkNotice,
+    NoticeKind,
+    ReconnectPolicy,
+    TransportError,
+)
 from glutesense.transport.clock import Clock
+from glutesense.transport.discovery import is_address, match_profile, reason, scan
 from glutesense.transport.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
@@ -31,143 +39,20 @@ if TYPE_CHECKING:
 FIRMWARE_REVISION_CHAR = "00002a26-0000-1000-8000-00805f9b34fb"
 ANNOTATION_CHAR = diy_v1.ANNOTATION_CHAR
 """JSON annotations (simulated ground truth), read whatever the profile when a device has it."""
-_ADDRESS = re.compile(
-    r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$"  # MAC address (Linux, Windows)
-    r"|^[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$"  # CoreBluetooth UUID (macOS)
-)
 
-
-class TransportError(Exception):
-    """A BLE problem worth a one-line message (the CLI exits 2)."""
-
-
-class DeviceNotFound(TransportError):
-    """No advertising device matched the requested address, name or ``sim``."""
-
-
-class ConnectionFailed(TransportError):
-    """The device was found but could not be connected, subscribed or commanded."""
-
-
-class BluetoothUnavailable(TransportError):
-    """No usable Bluetooth adapter or stack on this machine."""
-
-
-class NoticeKind(StrEnum):
-    DISCONNECT = "disconnect"
-    RECONNECT = "reconnect"
-    LOST = "lost"  # reconnecting gave up
-
-
-@dataclass(frozen=True)
-class LinkNotice:
-    """A link event, queued between packets in the order it happened.
-
-    Attributes
-    ----------
-    kind : NoticeKind
-    t_ns : int
-        Clock time of the event (same clock as packet receive stamps).
-    device : int
-        Device index within the session.
-    detail : str
-    """
-
-    kind: NoticeKind
-    t_ns: int
-    device: int = 0
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class FoundDevice:
-    """One advertising device.
-
-    Attributes
-    ----------
-    address, name : str
-    rssi_dbm : int
-    profile : str or None
-        Name of the recognised device profile, None when unsupported.
-    """
-
-    address: str
-    name: str
-    rssi_dbm: int
-    profile: str | None
-
-
-@dataclass(frozen=True)
-class ReconnectPolicy:
-    """Backoff for reconnecting after an unexpected disconnect (clock seconds)."""
-
-    first_delay_s: float = 0.5
-    factor: float = 2.0
-    max_delay_s: float = 5.0
-    max_attempts: int = 8
-
-
-def match_profile(
-    name: str | None, service_uuids: Sequence[str], profiles: Sequence[DeviceProfile] | None = None
-) -> DeviceProfile | None:
-    """The profile a device advertising ``name`` and ``service_uuids`` speaks, if any.
-
-    A name-prefix match wins (the longest prefix, then one whose service is also
-    advertised), because generic services such as the Nordic UART are shared by several
-    profiles; otherwise the first profile in registry order whose service is advertised.
-    """
-    uuids = {u.lower() for u in service_uuids}
-    candidates = tuple(PROFILES.values()) if profiles is None else tuple(profiles)
-    best: tuple[int, bool, int] | None = None
-    chosen = None
-    for order, p in enumerate(candidates):
-        serves = bool(uuids & {u.lower() for u in p.service_uuids})
-        prefix = max((len(x) for x in p.name_prefixes if name and name.startswith(x)), default=0)
-        if not prefix and not serves:
-            continue
-        score = (prefix, serves, -order)
-        if best is None or score > best:
-            best, chosen = score, p
-    return chosen
-
-
-def _is_address(target: str) -> bool:
-    return bool(_ADDRESS.match(target.strip()))
-
-
-def _reason(e: BaseException) -> str:
-    if isinstance(e, FileNotFoundError | ConnectionRefusedError):
-        # BlueZ is reached over the D-Bus system bus; its socket is missing or refuses.
-        return "no Bluetooth service found (on Linux: is bluetoothd running and the D-Bus system bus up?)"
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return text or type(e).__name__
-
-
-async def scan(
-    timeout_s: float = 5.0, *, backend: BackendPair | None = None, supported_only: bool = True
-) -> list[FoundDevice]:
-    """Scan for ``timeout_s`` (real) seconds; supported sensors first, strongest first.
-
-    Raises
-    ------
-    BluetoothUnavailable
-        When the platform has no usable Bluetooth.
-    """
-    from bleak import BleakScanner
-
-    kwargs: dict[str, Any] = {} if backend is None else {"backend": backend.scanner}
-    try:
-        found = await BleakScanner.discover(timeout=timeout_s, return_adv=True, **kwargs)
-    except Exception as e:  # platform stacks raise many types (BleakError, DBus, OSError)
-        raise BluetoothUnavailable(f"Bluetooth is not available: {_reason(e)}") from e
-    out = []
-    for dev, adv in found.values():
-        name = adv.local_name or dev.name or ""
-        profile = match_profile(name, adv.service_uuids)
-        if profile is None and supported_only:
-            continue
-        out.append(FoundDevice(dev.address, name, adv.rssi, None if profile is None else profile.name))
-    return sorted(out, key=lambda d: (d.profile is None, -d.rssi_dbm, d.address))
+__all__ = [  # the link, and the shared types its users catch or read (defined in transport.base)
+    "BluetoothUnavailable",
+    "ConnectionFailed",
+    "DeviceNotFound",
+    "FoundDevice",
+    "LinkNotice",
+    "NoticeKind",
+    "ReconnectPolicy",
+    "SensorLink",
+    "TransportError",
+    "match_profile",
+    "scan",
+]
 
 
 class SensorLink:
@@ -176,12 +61,12 @@ class SensorLink:
     Parameters
     ----------
     target : str
-        Bluetooth address, advertised name, or ``"sim"`` (the first supported device the
-        backend advertises; with the virtual backend, the virtual sensor).
+        Bluetooth address or advertised name, as the backend's scanner reports them.
     clock : Clock
         Stamps every packet (``t_rx_ns``) and paces reconnect backoff.
     backend : BackendPair, optional
-        Bleak backend classes (None: the platform's).
+        Bleak backend classes (None: the platform's), passed to Bleak as ``backend=``; the
+        link knows nothing else of where the device is (a virtual sensor is a backend).
     profile : DeviceProfile, optional
         Force a profile; default: recognised from the advertisement.
     device_index : int
@@ -207,8 +92,6 @@ class SensorLink:
     ) -> None:
         self.target = target
         self.connect_timeout_s = connect_timeout_s
-        if profile is None and is_sim(target) and ":" in target:
-            profile = get_profile(sim_profile(target))
         self.clock = clock
         self.backend = backend
         self.device_index = device_index
@@ -264,9 +147,7 @@ class SensorLink:
         target = self.target.strip()
 
         def wanted(dev: BLEDevice, adv: AdvertisementData) -> bool:
-            if is_sim(target):
-                return match_profile(adv.local_name or dev.name, adv.service_uuids) is not None
-            if _is_address(target):
+            if is_address(target):
                 return bool(dev.address.lower() == target.lower())
             return (adv.local_name or dev.name) == target
 
@@ -279,9 +160,8 @@ class SensorLink:
                             if wanted(dev, adv):
                                 return dev, adv
         except Exception as e:
-            raise BluetoothUnavailable(f"Bluetooth is not available: {_reason(e)}") from e
-        what = "a supported sensor" if is_sim(target) else repr(target)
-        raise DeviceNotFound(f"no device {what} found within {self.scan_timeout_s:g} s of scanning")
+            raise BluetoothUnavailable(f"Bluetooth is not available: {reason(e)}") from e
+        raise DeviceNotFound(f"no device {target!r} found within {self.scan_timeout_s:g} s of scanning")
 
     async def connect(self) -> None:
         """Find the device, connect and subscribe its notify characteristics.
@@ -327,7 +207,7 @@ class SensorLink:
         except Exception as e:
             with contextlib.suppress(Exception):
                 await client.disconnect()
-            raise ConnectionFailed(f"could not connect to {where}: {_reason(e)}") from e
+            raise ConnectionFailed(f"could not connect to {where}: {reason(e)}") from e
         self._client = client
 
     def _notify_callback(self, char_index: int) -> Callable[[Any, bytearray], None]:
@@ -386,7 +266,7 @@ class SensorLink:
             for cmd in commands:
                 await client.write_gatt_char(control, cmd, response=True)
         except Exception as e:
-            raise ConnectionFailed(f"{self.name}: writing a command failed: {_reason(e)}") from e
+            raise ConnectionFailed(f"{self.name}: writing a command failed: {reason(e)}") from e
 
     async def start(self) -> None:
         """Ask the device to start streaming."""

@@ -1,7 +1,7 @@
 """The virtual sensor: a physiological model of a person, served as a Bleak backend.
 
-Nothing in the live path imports this package; ``glutesense.transport.backends``
-imports it lazily when the device is ``sim``.
+Nothing in the live path (transport, acquire) imports this package; the CLI reaches it
+through :mod:`glutesense.virtual.devices` when the device is ``sim``.
 """
 
 from glutesense.virtual.params import BASIC_EMG_ROLES, DEFAULT_EMG_ROLES, Pattern, PersonParams

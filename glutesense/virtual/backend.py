@@ -31,7 +31,7 @@ from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from glutesense.model.roles import Protocol
 from glutesense.profiles import DeviceProfile
-from glutesense.transport.backends import BackendPair
+from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import Clock, MonotonicClock
 from glutesense.transport.tasks import cancel_and_wait
 from glutesense.virtual.params import PersonParams

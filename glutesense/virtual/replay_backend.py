@@ -35,7 +35,7 @@ from bleak.backends.service import BleakGATTServiceCollection
 
 from glutesense.model.records import RawPacket
 from glutesense.profiles import DeviceProfile, get_profile
-from glutesense.transport.backends import BackendPair
+from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import Clock
 from glutesense.transport.tasks import cancel_and_wait
 from glutesense.virtual.backend import AdvertisingScanner, SimulatedClientBackend, profile_services

@@ -2,7 +2,7 @@
 
 The virtual sensor publishes its person's truth on the device clock (seconds
 since its first sample).  A decoded recording carries the device's clock fit
-(``meta["clock"]``), so the truth can be placed on the session clock exactly
+(``Recording.clock``), so the truth can be placed on the session clock exactly
 as the samples were.
 """
 
@@ -16,13 +16,13 @@ from glutesense.model.records import Recording
 
 def truth_in_session_time(rec: Recording, *, device: int = 0) -> dict[str, Any] | None:
     """The recording's ground truth with every ``*_s`` time on the session clock, or None."""
-    truth = rec.meta.get("ground_truth")
-    clock = rec.meta.get("clock", {}).get(str(device))
-    if not isinstance(truth, Mapping) or clock is None:
+    truth = rec.info.ground_truth
+    clock = None if rec.clock is None else rec.clock.devices.get(device)
+    if truth is None or clock is None:
         return None
     t0_s = float(truth.get("device", {}).get("device_t0_us", 0)) / 1e6
-    scale = 1.0 + float(clock["drift_ppm"]) * 1e-6
-    offset_s = float(clock["offset_s"])
+    scale = 1.0 + clock.drift_ppm * 1e-6
+    offset_s = clock.offset_s
 
     def to_session(t: float) -> float:
         return round(offset_s + scale * (t0_s + t), 6)

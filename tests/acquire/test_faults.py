@@ -20,9 +20,9 @@ from glutesense.analysis.pipeline import analyze
 from glutesense.decode.decoder import decode_packets
 from glutesense.model.records import Event, RawPacket, Recording, StreamKind
 from glutesense.model.roles import Protocol, Role
-from glutesense.transport.backends import resolve_backend
 from glutesense.transport.ble import ConnectionFailed, ReconnectPolicy, SensorLink
 from glutesense.transport.clock import LoopClock, run_in_virtual_time
+from glutesense.virtual.devices import link_target, resolve_backend
 from glutesense.virtual.sensor import LostPacket, VirtualSensor
 
 ONSET_TOLERANCE_MS = 5.0
@@ -77,7 +77,9 @@ def _record(reps: int = 4, profile: str = "sim", **sim: Any) -> Run:
             return box["writer"]
 
         def link() -> SensorLink:
-            return SensorLink(profile, clock=clock, backend=pair, scan_timeout_s=2.0, reconnect=policy)
+            return SensorLink(
+                link_target(profile, pair), clock=clock, backend=pair, scan_timeout_s=2.0, reconnect=policy
+            )
 
         return await record(link, open_writer, schedule, clock)
 
@@ -137,11 +139,11 @@ def test_gaps_are_exactly_where_the_sensor_lost_packets(lossy: Run, clean: Run, 
     assert stream.fs_hz == pytest.approx(ref.fs_hz, rel=1e-6)
     assert stream.t0_s == pytest.approx(ref.t0_s + off / ref.fs_hz, abs=1e-4)
     # the gaps are counted
-    packets = lossy.rec.meta["packets"]["by_stream"][f"0.{name}"]
-    assert packets["dropped"] == len(nan_packets)
+    packets = lossy.rec.packets.by_stream[f"0.{name}"]
+    assert packets.dropped == len(nan_packets)
     gap_events = [e for e in lossy.rec.events if e.trial_type == "gap"]
     assert sum(e.duration_s for e in gap_events) == pytest.approx(
-        sum(v["lost_s"] for v in lossy.rec.meta["packets"]["by_stream"].values()), abs=1e-3
+        sum(v.lost_s for v in lossy.rec.packets.by_stream.values()), abs=1e-3
     )
 
 
@@ -180,7 +182,7 @@ def test_bursts_and_duplicates_decode_to_the_clean_data(clean: Run) -> None:
     emg = run.rec.streams[0]
     ref = clean.rec.streams[0]
     assert not np.isnan(emg.data).any()
-    assert run.rec.meta["packets"]["duplicates"] == run.sensor.n_duplicated
+    assert run.rec.packets.duplicates == run.sensor.n_duplicated
     n = emg.n_samples
     np.testing.assert_array_equal(emg.data, ref.data[:, :n])
     # the fit keeps to the lower envelope: timing within a packet interval of the clean run
@@ -202,13 +204,13 @@ def test_disconnect_during_a_rep_repeats_it() -> None:
 def test_counter_devices_survive_a_disconnect(profile: str) -> None:
     """Without a device clock, a reconnect starts a new clock segment placed by arrival."""
     run = _record(reps=1, profile=profile, disconnects_at_s=(2.0,), down_s=0.5)
-    clock = run.rec.meta["clock"]["0"]
+    clock = run.rec.clock.devices[0]
     if profile == "sim":
-        assert clock["segments"] == 1  # a device clock runs through the gap
+        assert clock.segments == 1  # a device clock runs through the gap
     else:
-        assert clock["segments"] >= 2 and "no device clock" in clock["note"]
-    by_stream = run.rec.meta["packets"]["by_stream"]
-    assert by_stream["0.emg"]["lost_s"] == pytest.approx(
+        assert clock.segments >= 2 and "no device clock" in clock.note
+    by_stream = run.rec.packets.by_stream
+    assert by_stream["0.emg"].lost_s == pytest.approx(
         sum(p.n_samples for p in _lost(run.sensor, StreamKind.EMG)) / run.sensor.params.emg_fs_hz, abs=0.05
     )
     imu = next(s for s in run.rec.streams if s.name == "imu")
@@ -219,7 +221,7 @@ def test_a_device_that_never_answers_is_a_clear_error() -> None:
     async def main() -> None:
         clock = LoopClock()
         pair = resolve_backend("sim", clock=clock, sim={"never_answers": True})
-        link = SensorLink("sim", clock=clock, backend=pair, connect_timeout_s=4.0)
+        link = SensorLink(link_target("sim", pair), clock=clock, backend=pair, connect_timeout_s=4.0)
         await link.connect()
 
     with pytest.raises(ConnectionFailed, match=r"no answer within 4 s"):

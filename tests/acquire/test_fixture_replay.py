@@ -41,7 +41,7 @@ def _record(spec: ReplaySpec, *, connect_timeout_s: float = 10.0) -> tuple[list[
         backend = make_replay_backends(spec, clock=clock)
         device: ReplayDevice = backend.context
         link = SensorLink(
-            "sim",
+            spec.address,
             clock=clock,
             backend=backend,
             reconnect=ReconnectPolicy(first_delay_s=0.3, max_attempts=10),
@@ -121,7 +121,7 @@ def test_replay_with_drops_bursts_duplicates_and_a_disconnect(fixture_session: A
     got = decode_packets(meta, packets)
     want = decode_packets(data.meta, data.packets)
     assert [s.name for s in got.streams] == [s.name for s in want.streams]
-    assert got.meta["packets"]["duplicates"] > 0
+    assert got.packets.duplicates > 0
     for g, w in zip(got.streams, want.streams, strict=True):
         kind = StreamKind[g.name.upper()]
         assert not np.isnan(w.data).any()
@@ -155,7 +155,7 @@ def test_device_that_never_answers_gives_a_clear_error(fixture_session: Any) -> 
     async def main() -> float:
         clock = LoopClock()
         backend = make_replay_backends(spec, clock=clock)
-        link = SensorLink("sim", clock=clock, backend=backend, connect_timeout_s=4)
+        link = SensorLink(spec.address, clock=clock, backend=backend, connect_timeout_s=4)
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         with pytest.raises(ConnectionFailed, match=r"no answer within 4 s"):

@@ -14,6 +14,8 @@ import pytest
 
 from glutesense.cli.main import main
 from glutesense.io import read_native
+from glutesense.model.meta import ClockReport, DeviceClock, PacketReport, Timing
+from glutesense.model.records import Recording
 from glutesense.report.html import recording_notes
 from glutesense.session import read_session
 
@@ -44,9 +46,9 @@ def test_two_devices_record_into_one_session_and_analyze(tmp_path: Path) -> None
     cues = [e for e in data.events if e.trial_type == "cue"]
     assert len(cues) == 3
     rec = read_native(out)
-    alignment = rec.meta["clock"]["alignment"]
-    assert alignment["reference_device"] == 0
-    assert 0 <= alignment["residual_ms"]["1"] < 50
+    alignment = rec.clock.alignment
+    assert alignment.reference_device == 0
+    assert 0 <= alignment.residual_ms[1] < 50
     assert rec.meta["recorder"]["completed"] is True
 
     report = tmp_path / "report"
@@ -60,7 +62,7 @@ def test_one_device_still_records_as_before(tmp_path: Path) -> None:
     assert len(data.meta["devices"]) == 1
     assert {p.device for p in data.packets} == {0}
     assert "setup_warnings" not in data.meta
-    assert "alignment" not in read_native(out).meta["clock"]
+    assert read_native(out).clock.alignment is None
 
 
 def test_two_diy_sensors_map_only_the_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +77,7 @@ def test_two_diy_sensors_map_only_the_first(tmp_path: Path, capsys: pytest.Captu
     assert "device 1 (diy-v1)" in capsys.readouterr().err
     json.dumps(data.meta)  # still plain JSON
     rec = read_native(out)
-    assert rec.meta["clock"]["alignment"]["residual_ms"]["1"] < 50
+    assert rec.clock.alignment.residual_ms[1] < 50
 
 
 def test_report_shows_timing_notes_setup_warnings_and_gap_counts(tmp_path: Path) -> None:
@@ -85,26 +87,28 @@ def test_report_shows_timing_notes_setup_warnings_and_gap_counts(tmp_path: Path)
     html = (report / "report.html").read_text()
     quality = html[html.index("<h2>Signal quality</h2>") : html.index("<h2>How this was measured</h2>")]
     rec = read_native(out)
-    assert any("no device clock: timing from arrival only" in n for n in rec.meta["timing_notes"])
+    assert any("no device clock: timing from arrival only" in n for n in rec.timing_notes)
     assert "Timing: device 1 (myoware-ble-uart): no device clock: timing from arrival only" in quality
     assert rec.meta["setup_warnings"]
     for warning in rec.meta["setup_warnings"]:
         assert f"Setup warning: {html_escape(warning)}" in quality
-    pk = rec.meta["packets"]
-    assert pk["gaps"] > 0
-    assert f"Packets: {pk['received']} received, {pk['dropped']} lost in {pk['gaps']} gaps" in quality
+    pk = rec.packets
+    assert pk.gaps > 0
+    assert f"Packets: {pk.received} received, {pk.dropped} lost in {pk.gaps} gaps" in quality
     assert "Alignment: device 1 on the host clock with device 0, residual" in quality
 
 
 def test_recording_notes_are_escaped() -> None:
-    meta = {
-        "timing_notes": ["<b>late</b>"],
-        "setup_warnings": ["map <script>x</script>"],
-        "packets": {"received": 10, "dropped": 1, "gaps": 1, "duplicates": 0, "malformed": 0},
-    }
-    html = recording_notes(meta)
+    clock = DeviceClock("<b>late</b>", 0.0, 0.0, 1.0, 1.0, 10, 1, Timing.ARRIVAL)
+    rec = Recording(
+        (),
+        meta={"setup_warnings": ["map <script>x</script>"]},
+        clock=ClockReport({0: clock}),
+        packets=PacketReport(received=10, malformed=0, dropped=1, duplicates=0, gaps=1),
+    )
+    html = recording_notes(rec)
     assert "<script>" not in html and "<b>" not in html
-    assert "Timing: &lt;b&gt;late&lt;/b&gt;" in html
+    assert "Timing: device 0 (&lt;b&gt;late&lt;/b&gt;)" in html
     assert "Setup warning: map &lt;script&gt;" in html
     assert "10 received, 1 lost in 1 gap," in html
-    assert recording_notes({}) == ""
+    assert recording_notes(Recording(())) == ""

@@ -19,9 +19,10 @@ from glutesense.acquire.recorder import (
 from glutesense.model.records import Event, RawPacket, StreamKind
 from glutesense.model.roles import Protocol, Side
 from glutesense.profiles import diy_v1
-from glutesense.transport.backends import BackendPair, resolve_backend
+from glutesense.transport.base import BackendPair
 from glutesense.transport.ble import DeviceNotFound, ReconnectPolicy, SensorLink
 from glutesense.transport.clock import LoopClock, ScaledClock, run_in_virtual_time
+from glutesense.virtual.devices import link_target, resolve_backend
 
 SPEED = 20.0
 
@@ -72,7 +73,9 @@ def _run(
         return writers[-1]
 
     def link() -> SensorLink:
-        return SensorLink("sim", clock=clock, backend=pair, scan_timeout_s=2.0, reconnect=policy)
+        return SensorLink(
+            link_target("sim", pair), clock=clock, backend=pair, scan_timeout_s=2.0, reconnect=policy
+        )
 
     result = run_in_virtual_time(record(link, open_writer, schedule, clock, on_status=statuses.append))
     assert len(writers) == 1
@@ -257,7 +260,7 @@ def test_user_marks_become_events() -> None:
     async def main() -> None:
         marks: asyncio.Queue[str] = asyncio.Queue()
         marks.put_nowait("felt a cramp")
-        link = SensorLink("sim", clock=clock, backend=pair, scan_timeout_s=2.0)
+        link = SensorLink(link_target("sim", pair), clock=clock, backend=pair, scan_timeout_s=2.0)
         schedule = build_schedule(
             Protocol.BRIDGE, reps=1, rest_s=0.5, rep_period_s=3.0, hold_s=1.0, tail_s=0.5
         )
@@ -280,7 +283,7 @@ def test_record_into_a_real_session_file(tmp_path: Path) -> None:
         return writer_mod.SessionWriter(path, {"protocol": "bridge", **meta})
 
     def link() -> SensorLink:
-        return SensorLink("sim", clock=clock, backend=pair, scan_timeout_s=2.0)
+        return SensorLink(link_target("sim", pair), clock=clock, backend=pair, scan_timeout_s=2.0)
 
     result = asyncio.run(record(link, open_writer, schedule, clock))
     data = reader_mod.read_session(path)

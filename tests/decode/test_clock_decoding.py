@@ -62,7 +62,7 @@ def test_lost_packets_leave_nan_holes_exactly_where_lost() -> None:
     np.testing.assert_allclose(s.data[0][ok], np.arange(10000)[ok] * 0.25)
     gaps = [e for e in rec.events if e.trial_type == "gap"]
     assert [round(g.duration_s, 3) for g in gaps] == [0.05, 0.025]
-    assert rec.meta["packets"]["dropped"] == 3 and rec.meta["packets"]["duplicates"] == 1
+    assert rec.packets.dropped == 3 and rec.packets.duplicates == 1
     # first sample time: 2 ms link latency, first packet complete at 25 ms
     assert s.t0_s == pytest.approx(0.002 + 0.001, abs=0.002)
 
@@ -73,5 +73,5 @@ def test_malformed_packets_are_counted_not_raised() -> None:
     pk = _packets(50, set(), start)
     pk.insert(5, RawPacket(pk[4].t_rx_ns, 0, 0, b"\x01\x00garbage"))
     rec = decode_packets(meta, pk)
-    assert rec.meta["packets"]["malformed"] == 1
+    assert rec.packets.malformed == 1
     assert rec.streams[0].n_samples == 50 * 25

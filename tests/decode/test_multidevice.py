@@ -4,7 +4,7 @@ Two virtual sensors in one world are worn by the same virtual person (same seed,
 a diy-v1 sensor per leg with different device clocks (one drifting +80 ppm, one with its u32
 clock about to wrap), and a diy-v1 EMG sensor plus a Polar H10 (movement).  Each device's
 ground truth is on its own clock; mapped through its own fit they must land on the same session
-times, and the residual alignment error is reported in ``meta["clock"]["alignment"]``.
+times, and the residual alignment error is reported in ``Recording.clock.alignment``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from glutesense.decode.decoder import decode_packets
+from glutesense.model.meta import ClockReport
 from glutesense.model.records import RawPacket
 from glutesense.model.roles import Protocol, Role
 from glutesense.transport.ble import SensorLink
@@ -74,15 +75,15 @@ def _session(
 
 
 def _onsets_on_session_clock(
-    rec_meta: dict[str, Any], truth: dict[str, Any], dev: int
+    rec_clock: ClockReport, truth: dict[str, Any], dev: int
 ) -> dict[tuple[int, str], float]:
-    clock = rec_meta["clock"][str(dev)]
+    clock = rec_clock.devices[dev]
     t0_s = truth["device"]["device_t0_us"] / 1e6
-    scale = 1 + clock["drift_ppm"] * 1e-6
+    scale = 1 + clock.drift_ppm * 1e-6
     out = {}
     for r in truth["reps"]:
         for role, m in r["muscles"].items():
-            out[(r["rep"], role)] = clock["offset_s"] + scale * (t0_s + m["onset_s"])
+            out[(r["rep"], role)] = clock.offset_s + scale * (t0_s + m["onset_s"])
     return out
 
 
@@ -109,16 +110,17 @@ def test_one_emg_sensor_per_leg_aligned_on_the_host_clock() -> None:
     names = [s.name for s in rec.streams]
     assert names == ["emg", "imu", "dev1.emg"]
     assert rec.stream_of(Role.GLUTE_MAX_R).name == "dev1.emg"
-    c = rec.meta["clock"]
+    c = rec.clock
+    assert c is not None and c.alignment is not None
     # the fit's drift is host seconds per device second: a device clock fast by 80 ppm gives -80
-    assert c["0"]["drift_ppm"] == pytest.approx(-80.0, abs=2.0)
-    assert c["1"]["drift_ppm"] == pytest.approx(0.0, abs=2.0)
-    assert c["alignment"]["reference_device"] == 0
-    residual_ms = c["alignment"]["residual_ms"]["1"]
+    assert c.devices[0].drift_ppm == pytest.approx(-80.0, abs=2.0)
+    assert c.devices[1].drift_ppm == pytest.approx(0.0, abs=2.0)
+    assert c.alignment.reference_device == 0
+    residual_ms = c.alignment.residual_ms[1]
     assert residual_ms < 1.0
     # the same person's activations, seen through each device's own clock, land together
-    a = _onsets_on_session_clock(rec.meta, truths[0]["ground_truth"], 0)
-    b = _onsets_on_session_clock(rec.meta, truths[1]["ground_truth"], 1)
+    a = _onsets_on_session_clock(c, truths[0]["ground_truth"], 0)
+    b = _onsets_on_session_clock(c, truths[1]["ground_truth"], 1)
     errs_ms = [abs(a[k] - b[k]) * 1000 for k in a]
     assert len(errs_ms) >= 8
     assert max(errs_ms) <= 1.0 + residual_ms, errs_ms
@@ -147,24 +149,22 @@ def test_emg_sensor_plus_polar_on_the_pelvis() -> None:
     rec = decode_packets(meta, packets)
     assert rec.stream_of(Role.ACC_X).name == "dev1.imu"
     assert rec.stream_of(Role.ACC_X).fs_hz == pytest.approx(200.0, rel=1e-4)
-    assert rec.meta["clock"]["1"]["drift_ppm"] == pytest.approx(40.0, abs=3.0)
-    assert "alignment" in rec.meta["clock"]
+    c = rec.clock
+    assert c is not None
+    assert c.devices[1].drift_ppm == pytest.approx(40.0, abs=3.0)
+    assert c.alignment is not None
     # movement onset seen by the Polar's clock agrees with the one seen by the EMG sensor's clock
     t_emg = truths[0]["ground_truth"]
     t_pol = truths[1]["ground_truth"]
     for r0, r1 in zip(t_emg["reps"], t_pol["reps"], strict=True):
-        m0 = (
-            rec.meta["clock"]["0"]["offset_s"]
-            + t_emg["device"]["device_t0_us"] / 1e6
-            + r0["movement_onset_s"]
-        )
-        c1 = rec.meta["clock"]["1"]
-        m1 = c1["offset_s"] + (1 + c1["drift_ppm"] * 1e-6) * (
+        m0 = c.devices[0].offset_s + t_emg["device"]["device_t0_us"] / 1e6 + r0["movement_onset_s"]
+        c1 = c.devices[1]
+        m1 = c1.offset_s + (1 + c1.drift_ppm * 1e-6) * (
             t_pol["device"]["device_t0_us"] / 1e6 + r1["movement_onset_s"]
         )
         # bursts delay stamps by up to 120 ms; the lower-envelope fit sees through them (a constant
         # latency could not be seen: it is indistinguishable from a clock offset)
-        assert abs(m0 - m1) * 1000 <= 3.0 + rec.meta["clock"]["alignment"]["residual_ms"]["1"]
+        assert abs(m0 - m1) * 1000 <= 3.0 + c.alignment.residual_ms[1]
     assert np.isfinite(rec.stream_of(Role.GLUTE_MAX_L).data).all()
 
 

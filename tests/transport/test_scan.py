@@ -10,9 +10,9 @@ import pytest
 from glutesense.cli.main import main
 from glutesense.io import read_native
 from glutesense.model.roles import Role
-from glutesense.transport.backends import is_sim, showcase_backend, sim_profile, sim_target
 from glutesense.transport.ble import scan
 from glutesense.transport.clock import MonotonicClock
+from glutesense.virtual.devices import is_sim, showcase_backend, sim_profile, sim_target
 from glutesense.virtual.wire import WIRES
 
 BRIDGE = ["--protocol", "bridge", "--reps", "1", "--rest-s", "2", "--rep-period-s", "4.5", "--hold-s", "2"]
@@ -82,10 +82,10 @@ def test_record_through_each_profile(tmp_path: Path, device: str, capsys: pytest
             assert list(s.roles) == roles
         assert s.fs_hz == pytest.approx(fs_hz, rel=rel)
         assert s.n_samples / s.fs_hz > 5.0
-    clock = rec.meta["clock"]["0"]
-    assert note in clock["note"]
+    clock = rec.clock.devices[0]
+    assert note in clock.note
     if note:
-        assert any("no device clock" in n for n in rec.meta["timing_notes"])
+        assert any("no device clock" in n for n in rec.timing_notes)
     assert rec.meta["ground_truth"]["reps"], "the virtual person heard the cues"
     err = capsys.readouterr().err
     if device == "sim:polar-h10":

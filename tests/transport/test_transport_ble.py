@@ -12,7 +12,7 @@ from glutesense.model.records import RawPacket, StreamKind
 from glutesense.model.roles import Protocol
 from glutesense.profiles import diy_v1
 from glutesense.transport import clock as clock_mod
-from glutesense.transport.backends import BackendPair, resolve_backend
+from glutesense.transport.base import BackendPair
 from glutesense.transport.ble import (
     ConnectionFailed,
     DeviceNotFound,
@@ -26,6 +26,7 @@ from glutesense.transport.ble import (
 )
 from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock, run_in_virtual_time
 from glutesense.virtual.backend import VirtualWorld, make_backends
+from glutesense.virtual.devices import link_target, resolve_backend
 from glutesense.virtual.sensor import Faults, VirtualSensorSpec
 
 SPEED = 20.0
@@ -58,7 +59,7 @@ def test_resolve_backend_only_swaps_in_the_virtual_sensor_for_sim() -> None:
 
 def test_live_path_imports_neither_bleak_nor_the_virtual_sensor() -> None:
     code = (
-        "import sys, glutesense.transport.ble, glutesense.transport.backends, glutesense.acquire.recorder;"
+        "import sys, glutesense.transport.ble, glutesense.transport.base, glutesense.acquire.recorder;"
         "bad = [m for m in sys.modules if m == 'bleak' or m.startswith('glutesense.virtual')];"
         "sys.exit(1 if bad else 0)"
     )
@@ -84,7 +85,7 @@ def test_scan_lists_the_virtual_sensor_as_supported() -> None:
     )
 
 
-@pytest.mark.parametrize("target", ["sim", "GluteSense-SIM", "5a:1e:00:00:00:01"])
+@pytest.mark.parametrize("target", ["GluteSense-SIM", "5a:1e:00:00:00:01"])
 def test_link_streams_stamped_packets(target: str) -> None:
     async def main() -> None:
         clock = LoopClock()
@@ -134,10 +135,10 @@ def test_connection_failure_is_a_clear_error() -> None:
     async def main() -> None:
         clock = LoopClock()
         pair = _sim(clock)
-        first = SensorLink("sim", clock=clock, backend=pair, scan_timeout_s=1.0)
+        first = SensorLink(link_target("sim", pair), clock=clock, backend=pair, scan_timeout_s=1.0)
         await first.connect()
         # the sensor is taken: a second host finds it by address only through a stale scan
-        second = SensorLink("sim", clock=clock, backend=pair, scan_timeout_s=0.2)
+        second = SensorLink(link_target("sim", pair), clock=clock, backend=pair, scan_timeout_s=0.2)
         with pytest.raises(DeviceNotFound):
             await second.connect()
         second._device = first._device  # as if it had been seen advertising a moment ago
@@ -154,7 +155,9 @@ def test_link_reconnects_after_a_dropped_link_and_resumes_streaming() -> None:
         clock = LoopClock()
         pair = _sim(clock, disconnect_at_s=1.0, down_s=0.8)
         policy = ReconnectPolicy(first_delay_s=0.3, factor=2.0, max_delay_s=1.0, max_attempts=6)
-        link = SensorLink("sim", clock=clock, backend=pair, reconnect=policy, scan_timeout_s=1.0)
+        link = SensorLink(
+            link_target("sim", pair), clock=clock, backend=pair, reconnect=policy, scan_timeout_s=1.0
+        )
         await link.connect()
         await link.start()
         await clock.sleep(3.5)
@@ -177,7 +180,9 @@ def test_link_gives_up_after_its_attempts() -> None:
         clock = LoopClock()
         pair = _sim(clock, disconnect_at_s=0.3, down_s=100.0)
         policy = ReconnectPolicy(first_delay_s=0.1, factor=1.0, max_attempts=3)
-        link = SensorLink("sim", clock=clock, backend=pair, reconnect=policy, scan_timeout_s=1.0)
+        link = SensorLink(
+            link_target("sim", pair), clock=clock, backend=pair, reconnect=policy, scan_timeout_s=1.0
+        )
         await link.connect()
         await link.start()
         await clock.sleep(1.5)

@@ -14,7 +14,7 @@ from bleak.exc import BleakDeviceNotFoundError, BleakError
 from glutesense.model.records import SampleBlock, StreamKind
 from glutesense.model.roles import Protocol
 from glutesense.profiles import diy_v1
-from glutesense.transport.backends import BackendPair
+from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import LoopClock, run_in_virtual_time
 from glutesense.virtual import BASIC_EMG_ROLES, PersonParams
 from glutesense.virtual.backend import VirtualWorld, make_backends

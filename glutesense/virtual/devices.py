@@ -1,48 +1,23 @@
-"""Which Bleak backend a device name means, without importing anything virtual up front.
+"""The ``sim`` device names: which Bleak backend and which address a ``--device`` value means.
 
-``resolve_backend("sim", ...)`` (or ``"sim:PROFILE"``, a virtual sensor speaking another
-device profile, e.g. ``sim:polar-h10``) imports :mod:`glutesense.virtual.backend` lazily and
-returns its backend classes; any other device gets ``None`` (Bleak's platform default).
-This module imports neither bleak nor the virtual package at import time.
+The transport knows only addresses, names and a ``backend=`` (as Bleak does); the name
+``sim`` lives here, with the virtual sensor.  ``resolve_backend("sim", ...)`` (or
+``"sim:PROFILE"``, a virtual sensor speaking another device profile, e.g. ``sim:polar-h10``)
+imports :mod:`glutesense.virtual.backend` lazily and returns its backend classes; any other
+device gets ``None`` (Bleak's platform default); :func:`link_target` says what a link then
+connects to.  This module imports bleak only when a virtual backend is made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from glutesense.model.roles import Protocol
+from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import Clock
 
 SIM_DEVICE = "sim"
-
-
-@dataclass(frozen=True)
-class BackendPair:
-    """Bleak backend classes to pass as ``backend=`` to ``BleakScanner`` and ``BleakClient``.
-
-    Attributes
-    ----------
-    scanner : type
-        A ``bleak.backends.scanner.BaseBleakScanner`` subclass.
-    client : type
-        A ``bleak.backends.client.BaseBleakClient`` subclass.
-    name : str
-        Short description for metadata and messages (``"virtual"``, ...).
-    context : object or None
-        Whatever the backend wants to keep reachable (the virtual world).
-    cue_hook : callable or None
-        ``cue_hook(address, label)``: tells the backend a cue was shown to the person wearing
-        the device at ``address`` (the virtual world's person hears it; a real backend has
-        none).  The link calls it for devices that cannot echo markers.
-    """
-
-    scanner: type[Any]
-    client: type[Any]
-    name: str = "custom"
-    context: Any = None
-    cue_hook: Callable[[str, str], None] | None = None
 
 
 def is_sim(device: str) -> bool:
@@ -102,3 +77,11 @@ def showcase_backend(*, clock: Clock) -> BackendPair:
 def sim_target(profile: str) -> str:
     """The ``--device`` value that records from a virtual sensor speaking ``profile``."""
     return SIM_DEVICE if profile == DEFAULT_SIM_PROFILE else f"{SIM_DEVICE}:{profile}"
+
+
+def link_target(device: str, backend: BackendPair | None) -> str:
+    """What a link connects to for ``--device`` value ``device``: the virtual sensor's address for
+    ``sim[:PROFILE]`` (``backend`` from :func:`resolve_backend`), else ``device`` itself."""
+    if backend is None or not is_sim(device):
+        return device
+    return str(backend.context.sensors[0].spec.address)

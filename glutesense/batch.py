@@ -135,8 +135,16 @@ def _dask(jobs: Sequence[Job], address: str | None, n: int) -> Iterator[Outcome]
 
     cluster = None
     if address is None:
+        # Loopback only, on free ports: nothing listens beyond this machine, and a busy 8786/8787
+        # (another Dask, a notebook) does not break the batch.
         cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+            n_workers=n,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address=None,
+            silence_logs=50,
         )
     client = Client(cluster if cluster is not None else address)
     try:

@@ -101,6 +101,34 @@ def test_pyedflib_reads_the_same(rec: Recording, written: tuple[str, Path]) -> N
         assert f.getPatientCode() == "S07"
 
 
+def test_mne_reads_the_same(rec: Recording, written: tuple[str, Path]) -> None:
+    """MNE-Python (``read_raw_edf`` / ``read_raw_bdf``), the reader most EMG researchers start from:
+    channel names, units, values within one quantization step and the annotations.  MNE puts every
+    channel on the highest rate, so the IMU is compared at its own sample instants."""
+    mne = pytest.importorskip("mne")
+    fmt, path = written
+    read = mne.io.read_raw_edf if fmt == "edf" else mne.io.read_raw_bdf
+    raw = read(path, preload=True, verbose="error")
+    header = edfio.read_edf(path) if fmt == "edf" else edfio.read_bdf(path)
+    steps = {Role(s.label): step_of(s) for s in header.signals}
+    assert raw.ch_names == [r.value for r in (*EMG_ROLES, *IMU_ROLES)]
+    assert raw.info["sfreq"] == EMG_FS_HZ
+    k = round(EMG_FS_HZ / IMU_FS_HZ)
+    for role in (*EMG_ROLES, *IMU_ROLES):
+        x = expected(rec, role)
+        got = raw.get_data(picks=[role.value])[0]
+        if role in EMG_ROLES:
+            assert raw._orig_units[role.value] == "µV"
+            got = got * 1e6  # MNE holds voltages in volts
+        else:
+            got = got[::k]
+        assert got.size == x.size
+        assert np.max(np.abs(got - x)) <= steps[role] / 2 * (1 + 1e-6), role
+    assert [(a["onset"], a["description"]) for a in raw.annotations] == [
+        (0.0, "rest"), (1.25, "cue side=left rep=1"), (1.5, "gap"),
+        (2.75, "cue side=right rep=2"), (3.5, "user mark")]
+
+
 def test_import_round_trip(rec: Recording, written: tuple[str, Path]) -> None:
     fmt, path = written
     back = load_recording(path)

@@ -19,6 +19,7 @@ from glutesense.cli import (
     cmd_record,
     cmd_replay,
     cmd_scan,
+    cmd_train,
     cmd_trend,
 )
 from glutesense.cli.errors import UsageError
@@ -40,6 +41,13 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "--subject S01 --out s01_sls.gses\n"
         "  glutesense record --device GluteSense-1 --map glute_max_l=emg0,hamstring_l=emg1 --out a.gses",
         cmd_record.add_args,
+    ),
+    "train": (
+        "guided glute exercises with live activation and fatigue feedback -> session + report",
+        "examples:\n  glutesense train --exercise hip-thrust --device sim --speed inf\n"
+        "  glutesense train --exercise squeeze --device GluteSense-1 --reps 8 --hold-s 5 --target 50\n"
+        "  glutesense train --exercise side-plank --device sim --reps 3 --full-set --out plank.gses",
+        cmd_train.add_args,
     ),
     "replay": (
         "re-run a session through the live pipeline",

@@ -15,6 +15,7 @@ from glutesense.report.html import ReportText, render_html
 from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
 from glutesense.report.tables import onsets_table, quality_table, reps_table, sides_table
+from glutesense.report.training import training_outputs
 from glutesense.report.verdict import verdict_lines
 from glutesense.version import __version__
 
@@ -156,7 +157,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
             reps=reps,
             quality=quality_table(clinical),
             recording=recording,
-            sections=protocol_sections(result.protocol, clinical),
+            sections=protocol_sections(result.protocol, clinical) + training_outputs(recording, out),
         ),
         encoding="utf-8",
     )

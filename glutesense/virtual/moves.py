@@ -17,23 +17,25 @@ A ``:left``/``:right`` suffix squeezes one side only.  Pure state over the perso
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 from glutesense.model.roles import Muscle, Role, Side
-
-if TYPE_CHECKING:
-    from glutesense.virtual.person import VirtualPerson, _Rep
-    from glutesense.virtual.shapes import Burst
+from glutesense.virtual.shapes import Burst
 
 _HAMSTRING_SHARE = 0.3
 
 
 class Moves:
-    """The squeeze moves of one person (see the module docstring)."""
+    """The squeeze moves of one person (see the module docstring).
 
-    def __init__(self, person: VirtualPerson) -> None:
+    ``person`` is the :class:`~glutesense.virtual.person.VirtualPerson` (its plan and muscles) and
+    ``make_rep`` its rep record's constructor (handed in, so this module does not import the person).
+    """
+
+    def __init__(self, person: Any, make_rep: Callable[..., Any]) -> None:
         self.person = person
-        self.open: list[_Rep] = []
+        self.make_rep = make_rep
+        self.open: list[Any] = []
         self.n_contract = 0
         self.n_prompt = 0
 
@@ -54,8 +56,6 @@ class Moves:
         share: float,
         reaction_s: float | None = None,
     ) -> None:
-        from glutesense.virtual.person import _Rep
-
         p = self.person
         self.relax(t_cue_s, None)
         reaction, t_first = p._start_after(t_cue_s)
@@ -70,7 +70,7 @@ class Moves:
             muscles[Role.emg(Muscle.HAMSTRING, s)] = p._activate(
                 Muscle.HAMSTRING, s, t_ham, _HAMSTRING_SHARE * share
             )
-            rep = _Rep(rep_no, s, label, t_cue_s, reaction, t0, muscles)
+            rep = self.make_rep(rep_no, s, label, t_cue_s, reaction, t0, muscles)
             p._reps.append(rep)
             self.open.append(rep)
 

@@ -221,7 +221,7 @@ class VirtualPerson:
             "squeeze": self._stand_squeeze,
             "release": self._stand_release,
         }
-        self._moves = Moves(self)
+        self._moves = Moves(self, _Rep)
         self._handlers.update(self._moves.handlers())
         self._fatigue: FatiguingCarrier | None = None
         if p.emg_spectrum == "surface":

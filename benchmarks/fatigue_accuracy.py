@@ -100,7 +100,7 @@ def _score(rows: list[tuple[float, float, float, float, bool]], drop: float) -> 
         err = np.abs(est / true - 1.0) * 100
         within = float(np.mean(err < 10))
     else:
-        err = np.abs(est) * 100  # %/rep of nothing: absolute slope in % of the first rep per rep
+        err = np.abs(est) * 100  # no true slope: the estimate itself, in % of the first rep per rep
         within = float("nan")
     cover = float(np.mean((lo <= true) & (true <= hi)))
     return (

@@ -66,6 +66,10 @@ class TrainingSettings:
     onset_share: float = 0.0
     tired_drop_pct: float = 10.0
     min_reps_tired: int = 4
+    order_matters: bool = True
+    """Whether glute-first is part of the verdict (thrusts and bridges)."""
+    success_hold_s: float = 0.0
+    """A rep succeeds when both glutes stayed above the target this long (0: no success count)."""
 
 
 Channel = tuple[FloatArray, float, float]
@@ -95,6 +99,7 @@ class RepSummary:
     hold_s: float
     glute_mdf_hz: float
     verdict: str
+    success: bool | None = None
 
     def muscle(self, role: Role) -> MuscleRep | None:
         return next((m for m in self.muscles if m.role is role), None)
@@ -171,12 +176,22 @@ def condition(channel: Channel, events: Sequence[Event], settings: TrainingSetti
     return Conditioned(x, env, fs_hz, t0_s, noise, level, sd, ref_rms, ref_env)
 
 
-def _longest_run_s(mask: np.ndarray, fs_hz: float) -> float:
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (half-open) of the True runs of ``mask``."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+
+
+def _longest_run_s(mask: np.ndarray, fs_hz: float, bridge_s: float = 0.25) -> float:
+    """The longest run of True, s, inner dips shorter than ``bridge_s`` bridged (an RMS envelope of a
+    stochastic signal wobbles by tens of % over 100 ms; a held squeeze does not let go that fast)."""
     if not mask.any():
         return 0.0
-    padded = np.concatenate([[0], mask.astype(np.int8), [0]])
-    d = np.diff(padded)
-    return float(np.max(np.flatnonzero(d == -1) - np.flatnonzero(d == 1)) / fs_hz)
+    starts, stops = _runs(mask)
+    keep = np.concatenate([[True], (starts[1:] - stops[:-1]) >= bridge_s * fs_hz])
+    merged_starts = starts[keep]
+    merged_stops = np.concatenate([stops[:-1][keep[1:]], [stops[-1]]])
+    return float(np.max(merged_stops - merged_starts) / fs_hz)
 
 
 def _onset_s(c: Conditioned, cue_s: float, stop_s: float, settings: TrainingSettings) -> float | None:
@@ -229,13 +244,23 @@ def _verdict(
     parts = [f"rep {rep}:"]
     if glutes:
         parts.append(f"glute {100 * float(np.mean(glutes)):.0f} % of your reference,")
-    if glute_first is not None:
+    if glute_first is not None and settings.order_matters:
         parts.append("glute first," if glute_first else "hamstrings led,")
     parts.append(f"held {hold_s:.1f} s above {100 * settings.target_share:.0f} %")
     if np.isfinite(mdf_hz):
         parts.append(f"(MDF {mdf_hz:.0f} Hz)")
     weak = bool(glutes) and float(np.mean(glutes)) < settings.target_share
-    word = "weak: squeeze harder" if weak else ("let the glute lead" if glute_first is False else "good")
+    led = glute_first is False and settings.order_matters
+    short = settings.success_hold_s > 0 and hold_s < settings.success_hold_s
+    word = (
+        "weak: squeeze harder"
+        if weak
+        else "let the glute lead"
+        if led
+        else "hold it longer"
+        if short
+        else "good"
+    )
     return " ".join(parts) + f" — {word}"
 
 
@@ -250,6 +275,7 @@ def summarize_rep(
     mdfs = [muscles[r].spectrum.mdf_hz for r in GLUTES if r in muscles]
     mdf = float(np.nanmean(mdfs)) if mdfs and np.isfinite(mdfs).any() else float("nan")
     verdict = _verdict(rep, muscles, glute_first, hold_s, mdf, settings)
+    success = hold_s >= settings.success_hold_s if settings.success_hold_s > 0 else None
     return RepSummary(
         rep,
         cue_s + settings.lead_s,
@@ -259,6 +285,7 @@ def summarize_rep(
         hold_s,
         mdf,
         verdict,
+        success,
     )
 
 
@@ -276,6 +303,9 @@ class SetSummary:
     def sentences(self) -> tuple[str, ...]:
         g = self.glute_fatigue
         out = [f"{len(self.reps)} reps."]
+        counted = [r.success for r in self.reps if r.success is not None]
+        if counted:
+            out.append(f"{sum(counted)} of {len(counted)} squeezes held above the target.")
         if g.mdf is not None:
             lo, hi = g.mdf.ci_pct
             out.append(

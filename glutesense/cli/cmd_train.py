@@ -66,6 +66,12 @@ def add_args(p: argparse.ArgumentParser) -> None:
         default=20.0,
         help="virtual person: how far its glute's median frequency falls over the planned set, %%",
     )
+    p.add_argument(
+        "--sim-session",
+        type=int,
+        default=1,
+        help="virtual person: its Nth training session (it gets better: glute leads sooner, tires less)",
+    )
     p.set_defaults(run=run)
 
 
@@ -90,7 +96,23 @@ class TrainRequest:
             "target_share": self.target_share,
             "tired_drop_pct": self.tired_drop_pct,
             "stop_when_tired": self.stop_when_tired,
+            "order_matters": EXERCISES[self.plan.exercise].glute_first,
+            "success_hold_s": self.success_hold_s(),
         }
+
+    def success_hold_s(self) -> float:
+        """The squeeze succeeds when held above the target for 80 % of its hold (others: no count)."""
+        return 0.8 * self.plan.timing()[1] if self.plan.exercise is Exercise.SQUEEZE else 0.0
+
+    def settings(self) -> Any:
+        from glutesense.analysis.training import TrainingSettings
+
+        return TrainingSettings(
+            target_share=self.target_share,
+            tired_drop_pct=self.tired_drop_pct,
+            order_matters=EXERCISES[self.plan.exercise].glute_first,
+            success_hold_s=self.success_hold_s(),
+        )
 
 
 def request(args: argparse.Namespace) -> TrainRequest:
@@ -113,6 +135,9 @@ def request(args: argparse.Namespace) -> TrainRequest:
     lift, hold, _ = plan.timing()
     work_s = max(1, plan.reps - 1) * (lift + hold)
     sim.update(emg_spectrum="surface", fatigue_per_active_s=max(0.0, args.sim_fatigue_pct) / 100.0 / work_s)
+    from glutesense.virtual.progress import after_sessions
+
+    sim = after_sessions(sim, args.sim_session)
     from dataclasses import replace
 
     return TrainRequest(
@@ -125,14 +150,12 @@ async def train_session(req: TrainRequest, *, show: bool) -> tuple[Any, list[str
     from glutesense.acquire.live import LiveEnvelopes
     from glutesense.acquire.recorder import RecorderStatus, record
     from glutesense.acquire.train_monitor import TrainingMonitor
-    from glutesense.analysis.training import TrainingSettings
     from glutesense.decode.decoder import SessionDecoder
     from glutesense.session import SessionWriter
 
     r = req.record
     clock, link = _link(r)
-    settings = TrainingSettings(target_share=req.target_share, tired_drop_pct=req.tired_drop_pct)
-    monitor = TrainingMonitor(settings, stop_when_tired=req.stop_when_tired)
+    monitor = TrainingMonitor(req.settings(), stop_when_tired=req.stop_when_tired)
     state: dict[str, Any] = {}
     view = LiveView(enabled=show, title=f"{req.plan.exercise.value}  {r.subject}")
 

@@ -40,7 +40,10 @@ def is_training(recording: Recording) -> bool:
 def settings_of(recording: Recording) -> TrainingSettings:
     t = recording.meta.get("training", {})
     return TrainingSettings(
-        target_share=float(t.get("target_share", 0.4)), tired_drop_pct=float(t.get("tired_drop_pct", 10.0))
+        target_share=float(t.get("target_share", 0.4)),
+        tired_drop_pct=float(t.get("tired_drop_pct", 10.0)),
+        order_matters=bool(t.get("order_matters", True)),
+        success_hold_s=float(t.get("success_hold_s", 0.0)),
     )
 
 
@@ -112,6 +115,7 @@ def training_json(summary: SetSummary, recording: Recording) -> dict[str, Any]:
         "channels": {r.value: _fatigue_json(f) for r, f in summary.fatigue.items()},
         "tired_at_rep": summary.tired_at_rep,
         "glute_first_reps": sum(1 for r in summary.reps if r.glute_first),
+        "successes": sum(1 for r in summary.reps if r.success),
         "sentences": list(summary.sentences),
         "method": METHOD,
     }

@@ -101,3 +101,43 @@ def test_set_schedule_labels_and_timing() -> None:
     assert [c.label for c in squeeze][3:] == ["contract", "relax", "contract", "relax", "end"]
     with pytest.raises(ValueError, match="hold"):
         build_set_schedule(SetPlan(Exercise.SQUAT, 3, hold_s=0.5))
+
+
+def test_the_virtual_person_gets_better_over_sessions() -> None:
+    from glutesense.virtual.progress import after_sessions
+
+    first = {"pattern": "glute_late", "glute_lag_ms": 120.0, "fatigue_per_active_s": 0.003, "seed": 1}
+    assert after_sessions(first, 1) == first
+    fourth = after_sessions(first, 4)
+    assert fourth["pattern"] == "glute_first" and fourth["glute_lag_ms"] == pytest.approx(-1.0)
+    assert fourth["fatigue_per_active_s"] == pytest.approx(0.003 * 0.85**3)
+    assert after_sessions(first, 10)["glute_lag_ms"] == -60.0
+    PersonParams.from_json({k: v for k, v in fourth.items()})  # a valid person
+
+
+def test_the_squeeze_counts_holds_above_the_target_at_the_known_level() -> None:
+    from glutesense.analysis.training import TrainingSettings
+
+    plan = SetPlan(Exercise.SQUEEZE, 5, hold_s=5.0)
+    schedule = build_set_schedule(plan)
+    events = [Event(c.t_s, c.duration_s, c.label, c.side, c.rep) for c in schedule if c.is_event]
+    for share, target, held in ((0.7, 0.4, 5), (0.3, 0.4, 0)):
+        params = PersonParams.glute_first(emg_spectrum="surface", squeeze_share=share, seed=9)
+        emg, _, truth = simulate(Protocol.BRIDGE, schedule, params)
+        roles = [Role(r) for r in truth["emg_roles"]]
+        settings = TrainingSettings(target_share=target, order_matters=False, success_hold_s=4.0)
+        summary = summarize_set({r: (emg[:, i], 1000.0, 0.0) for i, r in enumerate(roles)}, events, settings)
+        assert len(summary.reps) == 5
+        assert sum(bool(r.success) for r in summary.reps) == held
+        plateau = {
+            (t["rep"], t["cue_label"]): t["muscles"]["glute_max_l"]["plateau_uv"]
+            for t in truth["reps"]
+            if t["side"] == "left"
+        }
+        for r in summary.reps:
+            m = r.muscle(Role.GLUTE_MAX_L)
+            true_share = plateau[(r.rep, "contract")] / plateau[(0, "reference")]
+            assert abs(true_share / share - 1) < 0.4  # the person squeezes at share x (0.85-1.15)
+            assert m is not None and m.activation == pytest.approx(true_share, rel=0.12)
+            assert "glute first" not in r.verdict and "hamstrings led" not in r.verdict
+        assert f"{held} of 5 squeezes held above the target." in summary.sentences

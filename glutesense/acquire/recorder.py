@@ -63,7 +63,6 @@ async def record(
     log_gaps: bool = True,
     settle_s: float = 1.0,
     resume_s: float = 3.0,
-    stop: Callable[[], bool] | None = None,
 ) -> RecordResult:
     """Connect, stream, run the guided ``schedule``, and write the session.
 
@@ -107,8 +106,6 @@ async def record(
     settle_s, resume_s : float
         How long after a rep's last cue a dropped link still interrupts it, and the least
         pause (countdown) before a repeated rep, session s.
-    stop : callable, optional
-        Asked before each rep: True ends the schedule there (:class:`GuidedSession`).
     """
     made = link_factory()
     links: list[Link] = list(made) if isinstance(made, Sequence) else [made]
@@ -129,7 +126,7 @@ async def record(
         pacing = Pacing(status_interval_s, drain_s, log_gaps, settle_s, resume_s)
         ordered = sorted(schedule, key=lambda c: c.t_s)
         session = GuidedSession(
-            links, writer, ordered, clock, start_ns, pacing, on_status=on_status, marks=marks, stop=stop
+            links, writer, ordered, clock, start_ns, pacing, on_status=on_status, marks=marks
         )
         return await session.run()
     finally:

@@ -14,10 +14,15 @@ The labels are DESIGN.md's events, so a set is a session like any other: ``glute
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from glutesense.acquire.ports import Link, WriterFactory
 from glutesense.acquire.schedule import ScheduledCue
+from glutesense.acquire.session import GuidedSession, Pacing
+from glutesense.acquire.status import RecorderStatus, RecordResult
+from glutesense.transport.clock import Clock
 
 
 class Exercise(StrEnum):
@@ -135,3 +140,28 @@ def build_set_schedule(
         t += lift + hold + rest
     out.append(ScheduledCue(t - rest + tail_s, "end", text="Done", is_event=False))
     return tuple(out)
+
+
+async def record_set(
+    link: Link,
+    open_writer: WriterFactory,
+    schedule: Sequence[ScheduledCue],
+    clock: Clock,
+    *,
+    on_status: Callable[[RecorderStatus], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> RecordResult:
+    """Record one set like :func:`glutesense.acquire.recorder.record` (one link), asking ``stop``
+    before each rep: True ends the set there, complete (the glute tired)."""
+    from glutesense.acquire.recorder import _open
+
+    await link.connect()
+    try:
+        writer, start_ns = await _open([link], open_writer, clock, None)
+        ordered = sorted(schedule, key=lambda c: c.t_s)
+        session = GuidedSession(
+            [link], writer, ordered, clock, start_ns, Pacing(), on_status=on_status, stop=stop
+        )
+        return await session.run()
+    finally:
+        await link.close()

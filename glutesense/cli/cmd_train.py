@@ -148,8 +148,9 @@ def request(args: argparse.Namespace) -> TrainRequest:
 async def train_session(req: TrainRequest, *, show: bool) -> tuple[Any, list[str]]:
     """Connect, guide the set with feedback after each rep, record; (recorder result, verdict lines)."""
     from glutesense.acquire.live import LiveEnvelopes
-    from glutesense.acquire.recorder import RecorderStatus, record
+    from glutesense.acquire.status import RecorderStatus
     from glutesense.acquire.train_monitor import TrainingMonitor
+    from glutesense.acquire.training import record_set
     from glutesense.decode.decoder import SessionDecoder
     from glutesense.session import SessionWriter
 
@@ -184,8 +185,8 @@ async def train_session(req: TrainRequest, *, show: bool) -> tuple[Any, list[str
 
     schedule = build_set_schedule(req.plan)
     with view:
-        result = await record(
-            lambda: link, open_writer, schedule, clock, on_status=on_status, stop=monitor.should_stop
+        result = await record_set(
+            link, open_writer, schedule, clock, on_status=on_status, stop=monitor.should_stop
         )
     return result, monitor.verdicts
 

@@ -108,6 +108,22 @@ class FatiguingCarrier:
         self._zi = [np.zeros((sos.shape[0], 2)) for _ in range(n)]
         self._history = [(0.0, self.work_s.copy())]
 
+    @classmethod
+    def of(cls, params: Any, levels: list[float]) -> FatiguingCarrier | None:
+        """The carrier of a person (:class:`~glutesense.virtual.params.PersonParams`) whose
+        ``emg_spectrum`` is ``surface``, each channel's plateau ``levels`` x its plateau; else None."""
+        if params.emg_spectrum != "surface":
+            return None
+        plateau = params.plateau_uv * np.asarray(levels, dtype=np.float64)
+        return cls(params.emg_fs_hz, plateau, params.fatigue_per_active_s)
+
+    @staticmethod
+    def truth_of(carrier: FatiguingCarrier | None, roles: Any, reps: Any) -> dict[str, Any]:
+        """``{"fatigue": ...}`` for the person's truth (empty without a fatiguing carrier)."""
+        if carrier is None:
+            return {}
+        return {"fatigue": carrier.truth([r.value for r in roles], [r.to_json() for r in reps])}
+
     def share(self, work_s: FloatArray) -> FloatArray:
         """MDF relative to fresh after ``work_s`` of activation."""
         return np.clip(1.0 - self.drop_per_active_s * work_s, MIN_SHARE, 1.0)

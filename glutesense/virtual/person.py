@@ -223,10 +223,7 @@ class VirtualPerson:
         }
         self._moves = Moves(self, _Rep)
         self._handlers.update(self._moves.handlers())
-        self._fatigue: FatiguingCarrier | None = None
-        if p.emg_spectrum == "surface":
-            levels = [p.plateau_uv * _LEVEL[r.muscle or Muscle.GLUTE_MAX] for r in p.emg_roles]
-            self._fatigue = FatiguingCarrier(p.emg_fs_hz, np.array(levels), p.fatigue_per_active_s)
+        self._fatigue = FatiguingCarrier.of(p, [_LEVEL[r.muscle or Muscle.GLUTE_MAX] for r in p.emg_roles])
 
     # ------------------------------------------------------------------ cues
     @property
@@ -537,14 +534,8 @@ class VirtualPerson:
             "params": self.params.to_json(),
             "cues": [dict(c) for c in self._cues],
             "reps": [r.to_json() for r in self._reps],
-            **self._fatigue_truth(),
+            **FatiguingCarrier.truth_of(self._fatigue, self.params.emg_roles, self._reps),
         }
-
-    def _fatigue_truth(self) -> dict[str, Any]:
-        if self._fatigue is None:
-            return {}
-        reps = [r.to_json() for r in self._reps]
-        return {"fatigue": self._fatigue.truth([r.value for r in self.params.emg_roles], reps)}
 
 
 def simulate(

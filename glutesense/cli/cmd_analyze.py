@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
                 args.detector,
                 target,
                 report=report,
-                on_write=lambda name=name: step(f"{name}: writing {'the report' if report else 'tables'}"),
+                on_write=partial(step, f"{name}: writing {'the report' if report else 'tables'}"),
             )
             print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
             for line in verdict_lines(result):

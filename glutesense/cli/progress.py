@@ -51,6 +51,7 @@ def stages(total: int, *, console: Any = None) -> Iterator[Callable[[str], None]
 
         def step(label: str) -> None:
             bar.update(task, description=label, advance=1 if started[0] else 0)
+            bar.refresh()  # show the new stage now, not at the next tick
             started[0] = True
 
         yield step

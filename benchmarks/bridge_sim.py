@@ -82,6 +82,7 @@ class SimSpec:
     seed: int
     n_reps: int = 6
     rest_s: float = 5.0
+    tail_s: float = 1.0
     hold_s: float = 2.5
     pause_s: float = 3.0
     rise_ms_range: tuple[float, float] = (30.0, 250.0)
@@ -125,7 +126,7 @@ def simulate(spec: SimSpec) -> SimRecording:
     rng = np.random.default_rng(spec.seed)
     fs = spec.fs_hz
     rep_s = spec.hold_s + spec.pause_s + 1.0
-    dur = spec.rest_s + spec.n_reps * rep_s + 1.0
+    dur = spec.rest_s + spec.n_reps * rep_s + spec.tail_s
     n = round(dur * fs)
     t = np.arange(n) / fs
     f = np.fft.rfftfreq(n, 1 / fs)

@@ -537,8 +537,9 @@ def speed_lines(recs: pd.DataFrame) -> list[str]:
             for m, v in r["s/min"].sort_values().items() if np.isfinite(v)]
 
 
-def print_mode(onsets: pd.DataFrame, recs: pd.DataFrame, detectors: tuple[str, ...], mode: str) -> None:
-    """The issue 3 tables for one mode."""
+def print_mode(onsets: pd.DataFrame, recs: pd.DataFrame, detectors: tuple[str, ...],
+               mode: str) -> dict[str, pd.DataFrame]:
+    """The issue 3 tables for one mode; returns its realistic, all and per-condition summaries."""
     onsets = onsets[onsets["mode"] == mode]
     recs = recs[recs["mode"] == mode]
     target = (onsets["snr_band"] != "0-3") & (onsets["artifacts"] == "on")
@@ -547,9 +548,10 @@ def print_mode(onsets: pd.DataFrame, recs: pd.DataFrame, detectors: tuple[str, .
     print("\n## Realistic range (SNR >= 3 dB, 200-2000 Hz, artifacts on), all methods")
     overall = summarize(onsets[target], recs[target_r], ["method"])
     print(fmt(overall.sort_values("med|e|")))
+    everything = summarize(onsets, recs, ["method"])
     if not target.all():
         print("\n## All recordings (SNR 0-25 dB, artifacts on and off)")
-        print(fmt(summarize(onsets, recs, ["method"]).sort_values("med|e|")))
+        print(fmt(everything.sort_values("med|e|")))
     print("\n## By rise time (realistic range)")
     o = onsets[target].copy()
     o["rise"] = pd.cut(o["rise_ms"], [b[0] for b in RISE_BINS] + [RISE_BINS[-1][1]],
@@ -559,13 +561,15 @@ def print_mode(onsets: pd.DataFrame, recs: pd.DataFrame, detectors: tuple[str, .
     print("\n## By rise shape (realistic range)")
     print(fmt(by_truth_attribute(o, rec_t, "shape")))
     print("\n## Per condition (SNR band x fs x artifacts)")
-    print(fmt(summarize(onsets, recs, ["snr_band", "fs_hz", "artifacts", "method"])))
+    cond = summarize(onsets, recs, ["snr_band", "fs_hz", "artifacts", "method"])
+    print(fmt(cond))
     cond_t = summarize(onsets[target], recs[target_r], ["snr_band", "fs_hz", "method"])
     print("\n## Issue 3 targets on the realistic range (worst condition = SNR band x fs, artifacts on)")
     for m in detectors:
         print(f"- {m}:")
         for line in check_targets(cond_t, overall, m, onsets[target]):
             print(f"    {line}")
+    return {"realistic": overall, "all": everything, "condition": cond}
 
 
 def print_oracle(onsets: pd.DataFrame, recs: pd.DataFrame, modes: tuple[str, ...]) -> None:
@@ -604,6 +608,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--save", default=None, help="write per-onset rows to this CSV")
+    ap.add_argument("--reference", default=None, metavar="JSON",
+                    help="compare every figure with this stored run (within +-0.5 ms / % / per min)")
+    ap.add_argument("--write-reference", default=None, metavar="JSON", help="store this run's figures")
     args = ap.parse_args(argv)
     detectors = tuple(args.detectors.split(",")) if args.detectors else tuple(DETECTOR_CLASSES)
     n_per_cell = args.per_cell or (1 if args.quick else 3)
@@ -648,13 +655,79 @@ def main(argv: list[str] | None = None) -> int:
           "activation start, ms; e10 vs 10 % of plateau; bias = median signed error (+ late); order% for "
           "|lag| >= 40 ms; cal2sd% share of errors within 2 reported SDs (detectors that report one); "
           "crash = recordings on which the method raised")
+    tables: dict[str, pd.DataFrame] = {}
     for mode in modes:
-        print_mode(onsets, recs, detectors, mode)
+        shown = print_mode(onsets, recs, detectors, mode)
+        tables = shown if mode == "mix" else tables
     print_oracle(onsets, recs, modes)
     print("\n# speed (same run, same recordings; peers in their own process)")
     for line in speed_lines(recs):
         print(f"- {line}")
-    print(f"\n# wall time {time.perf_counter() - t_start:.0f} s (our detectors {ours_s:.0f} s)")
+    print(f"\n# wall time {time.perf_counter() - t_start:.0f} s (our detectors {ours_s:.0f} s CPU)")
+    if (args.reference or args.write_reference) and (args.realistic or "mix" not in modes):
+        print("# reference: only the mix grid is stored and compared (drop --realistic / --mode consistent)")
+        return 1 if args.reference else 0
+    figures = {"args": {"quick": args.quick, "per_cell": n_per_cell, "seed": args.seed},
+               "figures": reference_figures(tables)}
+    if args.write_reference:
+        Path(args.write_reference).write_text(json.dumps(figures, indent=1, sort_keys=True))
+        print(f"# reference written: {args.write_reference}")
+    if args.reference:
+        return compare_reference(figures, json.loads(Path(args.reference).read_text()), args.reference)
+    return 0
+
+
+REFERENCE_COLUMNS = ("n", "found%", "FB/min", "med|e|", "p90|e|", "bias", "med|e10|", "p90|e10|", "order%",
+                     "cal2sd%")
+REFERENCE_TOLERANCE = 0.5
+"""Every figure (ms, %, bursts/min) must stay within this of the stored reference run."""
+
+
+def reference_figures(tables: dict[str, pd.DataFrame]) -> dict[str, float | None]:
+    """Flat ``section|row|column -> value`` of the summary tables (NaN as None), for a stored reference."""
+    out: dict[str, float | None] = {}
+    for name, table in tables.items():
+        for idx, row in table.iterrows():
+            label = "/".join(str(i) for i in idx) if isinstance(idx, tuple) else str(idx)
+            for col in REFERENCE_COLUMNS:
+                v = float(row[col])
+                out[f"{name}|{label}|{col}"] = None if not np.isfinite(v) else v
+    return out
+
+
+def compare_reference(now: dict[str, object], ref: dict[str, object], path: str) -> int:
+    """Print the largest deviation per column from the stored run; 1 if any exceeds the tolerance."""
+    if now["args"] != ref["args"]:
+        print(f"# reference {path}: different grid {ref['args']} vs {now['args']}; not compared")
+        return 1
+    a, b = now["figures"], ref["figures"]
+    assert isinstance(a, dict) and isinstance(b, dict)
+    common = sorted(set(a) & set(b))
+    worst: dict[str, tuple[float, str]] = {}
+    bad = []
+    for key in common:
+        x, y = a[key], b[key]
+        if x is None or y is None:
+            d = 0.0 if x is None and y is None else float("inf")
+        else:
+            d = float(x) - float(y)
+        col = key.rsplit("|", 1)[1]
+        if abs(d) >= abs(worst.get(col, (0.0, ""))[0]):
+            worst[col] = (d, key)
+        if not abs(d) <= REFERENCE_TOLERANCE:
+            bad.append(f"{key}: {x} vs {y}")
+    print(f"\n## Against the reference {path} ({len(common)} figures compared; tolerance "
+          f"+-{REFERENCE_TOLERANCE})")
+    for col in REFERENCE_COLUMNS:
+        if col in worst:
+            d, key = worst[col]
+            print(f"- {col}: largest change {d:+.2f} ({key})")
+    if bad:
+        print(f"REFERENCE FAILED: {len(bad)} figures outside +-{REFERENCE_TOLERANCE}:")
+        for line in bad[:40]:
+            print(f"    {line}")
+        return 1
+    print("reference held: every figure within tolerance")
     return 0
 
 

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import numpy.typing as npt
 
 from glutesense.analysis.metrics import (
     MetricSettings,
@@ -37,6 +36,7 @@ from glutesense.analysis.step_types import MeasureInput
 from glutesense.analysis.steps import STEPS
 from glutesense.detect.base import Burst, DetectionInput
 from glutesense.detect.registry import make_detector
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Recording
 from glutesense.model.roles import ACC_ROLES, EMG_ROLES, GYR_ROLES, Muscle, Protocol, Role, Side
 from glutesense.protocols import SEGMENTERS, RepWindow, SegmentInput
@@ -53,8 +53,6 @@ from glutesense.signal.quality import (
     stalled_runs,
 )
 from glutesense.signal.units import index_at, n_samples
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

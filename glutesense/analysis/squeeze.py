@@ -37,15 +37,13 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import special
 
 from glutesense.analysis.power import PowerSeries
 from glutesense.detect.default import RISE_LADDER_S
 from glutesense.detect.risefit import fit_rise
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import median_sd
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

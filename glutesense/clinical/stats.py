@@ -6,11 +6,9 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import MAD_TO_SD
-
-FloatArray = npt.NDArray[np.float64]
 
 SE_MEDIAN_FACTOR = math.sqrt(math.pi / 2.0)
 """Standard error of a median of normal data is about ``sqrt(pi / 2) * SD / sqrt(n)``."""

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray, IntArray
 
 MAX_DRIFT_PPM = 1000.0
 

@@ -14,15 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from glutesense.decode.clockfit import unwrap_counter
+from glutesense.model.arrays import BoolArray, FloatArray, IntArray
 from glutesense.model.meta import Timing
-from glutesense.model.records import SEQ_MODULUS, FloatArray, SampleBlock, StreamKind
+from glutesense.model.records import SEQ_MODULUS, SampleBlock, StreamKind
 from glutesense.profiles.diy_v1 import FLAG_CLOCK_RESTART
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 CLOCK_MODULUS = 1 << 32  # SampleBlock.device_t_us wraps here
 

@@ -22,15 +22,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import linalg, ndimage
 from scipy import signal as sps
 
 from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.runs import runs_of
-
-FloatArray = npt.NDArray[np.float64]
 
 CHI2_1_MEDIAN = 0.4549364
 """Median of a chi-square variable with one degree of freedom."""

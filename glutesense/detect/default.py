@@ -44,7 +44,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 from scipy import ndimage, special
 from scipy import signal as sps
 
@@ -52,13 +51,11 @@ from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.changepoint import ar_whitening_filter
 from glutesense.detect.common import PEAK_ENVELOPE_S, merge_runs, rest_slice
 from glutesense.detect.risefit import RiseFit, fit_rise, pooled_shape_prior
+from glutesense.model.arrays import BoolArray, FloatArray
 from glutesense.signal.envelope import MAD_TO_SD, median_sd, rms_envelope
 from glutesense.signal.filters import design_highpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 RISE_LADDER_S = np.array([0.015, 0.03, 0.05, 0.07, 0.09, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.35, 0.4])
 """Rise times tried by the fit (up to ``max_rise_ms``), seconds: finer where rises are short."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
 from glutesense.detect.common import (
@@ -29,9 +28,8 @@ from glutesense.detect.common import (
     rest_slice,
     threshold_bursts,
 )
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.filters import zero_phase_lowpass
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def teager_kaiser(x: FloatArray) -> FloatArray:

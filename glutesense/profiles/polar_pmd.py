@@ -39,6 +39,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.arrays import IntArray
 from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
 from glutesense.model.roles import SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
@@ -178,10 +179,10 @@ class PmdFrame:
     timestamp_ns: int
     frame_type: int
     compressed: bool
-    counts: npt.NDArray[np.int64]
+    counts: IntArray
 
 
-def _signed(values: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
+def _signed(values: IntArray, bits: int) -> IntArray:
     """Two's-complement sign extension of unsigned ``bits``-wide integers."""
     if bits == 0:
         return values
@@ -189,7 +190,7 @@ def _signed(values: npt.NDArray[np.int64], bits: int) -> npt.NDArray[np.int64]:
     return np.where(values >= half, values - (half << 1), values)
 
 
-def _read_fixed(content: bytes, layout: _Layout) -> npt.NDArray[np.int64]:
+def _read_fixed(content: bytes, layout: _Layout) -> IntArray:
     width = layout.resolution_bits // 8
     step = width * layout.channels
     if not content or len(content) % step:
@@ -203,7 +204,7 @@ def _read_fixed(content: bytes, layout: _Layout) -> npt.NDArray[np.int64]:
     return values.reshape(-1, layout.channels)
 
 
-def _read_delta_frames(content: bytes, layout: _Layout) -> npt.NDArray[np.int64]:
+def _read_delta_frames(content: bytes, layout: _Layout) -> IntArray:
     channels, resolution = layout.channels, layout.resolution_bits
     ref_width = (resolution + 7) // 8
     offset = ref_width * channels

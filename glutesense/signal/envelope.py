@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Event
 from glutesense.signal.units import index_at, n_samples, time_at
-
-FloatArray = npt.NDArray[np.float64]
 
 MAD_TO_SD = 1.4826
 """Scale from the median absolute deviation to the SD of a normal distribution."""

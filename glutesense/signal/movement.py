@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import MAD_TO_SD, median_sd
 from glutesense.signal.filters import zero_phase_lowpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at, n_samples, time_at
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

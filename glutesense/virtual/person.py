@@ -40,9 +40,10 @@ from typing import Protocol as TypingProtocol
 import numpy as np
 from scipy import signal as sps
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.roles import IMU_ROLES, Muscle, Protocol, Role, Side
 from glutesense.virtual.params import Pattern, PersonParams
-from glutesense.virtual.shapes import Burst, FloatArray, Transition, artifact_shape
+from glutesense.virtual.shapes import Burst, Transition, artifact_shape
 
 G_MPS2 = 9.80665
 THIGH_RADIUS_M = 0.25

@@ -16,8 +16,8 @@ import numpy as np
 from scipy import signal as sps
 
 from glutesense.detect.base import DetectionInput
+from glutesense.detect.binpower import bin_dof
 from glutesense.detect.changepoint import ar_whitening_filter
-from glutesense.detect.default import bin_dof
 from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import moving_mean
 from glutesense.signal.filters import design_highpass

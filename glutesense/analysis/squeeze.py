@@ -41,7 +41,7 @@ from scipy import special
 
 from glutesense.analysis.power import PowerSeries
 from glutesense.analysis.squeeze_types import Held, Squeeze, SqueezeSettings, Try
-from glutesense.detect.default import RISE_LADDER_S
+from glutesense.detect.default_settings import RISE_LADDER_S
 from glutesense.detect.risefit import fit_rise
 from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import median_sd

@@ -42,7 +42,7 @@ from scipy import special
 from scipy.stats import chi2
 
 from glutesense.analysis.power import PowerSeries
-from glutesense.detect.default import RISE_LADDER_S
+from glutesense.detect.default_settings import RISE_LADDER_S
 from glutesense.detect.risefit import RISE_SHAPES, RiseFit, RiseShape, fit_rise, pooled_shape_prior
 from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import median_sd

@@ -44,7 +44,7 @@ from glutesense.analysis.squeeze_types import Held, Squeeze, SqueezeSettings, Tr
 from glutesense.detect.default_settings import RISE_LADDER_S
 from glutesense.detect.risefit import fit_rise
 from glutesense.model.arrays import FloatArray
-from glutesense.signal.envelope import median_sd
+from glutesense.model.robust import median_sd
 
 
 def amplitude(ps: PowerSeries, smooth_ms: float) -> FloatArray:

@@ -45,7 +45,7 @@ from glutesense.analysis.power import PowerSeries
 from glutesense.detect.default_settings import RISE_LADDER_S
 from glutesense.detect.risefit import RISE_SHAPES, RiseFit, RiseShape, fit_rise, pooled_shape_prior
 from glutesense.model.arrays import FloatArray
-from glutesense.signal.envelope import median_sd
+from glutesense.model.robust import median_sd
 
 PHASES = np.linspace(-0.5, 0.5, 101)
 """Cycle phases of the profile, fraction of the stride from its touchdown."""

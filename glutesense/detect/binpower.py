@@ -9,7 +9,7 @@ import numpy as np
 from scipy import ndimage, special
 
 from glutesense.model.arrays import BoolArray, FloatArray
-from glutesense.signal.envelope import MAD_TO_SD, median_sd
+from glutesense.model.robust import MAD_TO_SD, median_sd
 
 
 def bin_means(z: FloatArray, k: int) -> FloatArray:

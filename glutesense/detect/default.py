@@ -54,7 +54,8 @@ from glutesense.detect.common import PEAK_ENVELOPE_S, merge_runs, rest_slice
 from glutesense.detect.default_settings import RISE_LADDER_S, DefaultSettings
 from glutesense.detect.risefit import RiseFit, fit_rise, pooled_shape_prior
 from glutesense.model.arrays import FloatArray
-from glutesense.signal.envelope import median_sd, rms_envelope
+from glutesense.model.robust import median_sd
+from glutesense.signal.envelope import rms_envelope
 from glutesense.signal.filters import design_highpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at

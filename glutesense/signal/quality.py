@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glutesense.model.arrays import BoolArray, FloatArray
-from glutesense.signal.envelope import median_sd
+from glutesense.model.robust import median_sd
 from glutesense.signal.runs import covered, mask_of, runs_of
 from glutesense.signal.units import index_at, n_samples
 

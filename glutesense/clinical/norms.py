@@ -33,50 +33,57 @@ from dataclasses import dataclass
 # The sources live in their own module; they are re-exported so that ``norms.JUDGEMENT`` and the
 # like keep reading as "a norm and its source".
 from glutesense.clinical.sources import (
-    CAPPELLINI_2006 as CAPPELLINI_2006,
+    CAPPELLINI_2006,
+    HODGES_BUI_1996,
+    JUDGEMENT,
+    LEWIS_SAHRMANN_2009,
+    NOVACHECK_1998,
+    PERRY_BURNFIELD_2010,
+    ROBINSON_1987,
+    SAKAMOTO_2009,
+    SENIAM,
+    SOURCES,
+    SUEHIRO_2015,
+    WEIR_2005,
+    WINTER_2009,
+    WINTER_YACK_1987,
+    Source,
 )
-from glutesense.clinical.sources import (
-    HODGES_BUI_1996 as HODGES_BUI_1996,
-)
-from glutesense.clinical.sources import (
-    JUDGEMENT as JUDGEMENT,
-)
-from glutesense.clinical.sources import (
-    LEWIS_SAHRMANN_2009 as LEWIS_SAHRMANN_2009,
-)
-from glutesense.clinical.sources import (
-    NOVACHECK_1998 as NOVACHECK_1998,
-)
-from glutesense.clinical.sources import (
-    PERRY_BURNFIELD_2010 as PERRY_BURNFIELD_2010,
-)
-from glutesense.clinical.sources import (
-    ROBINSON_1987 as ROBINSON_1987,
-)
-from glutesense.clinical.sources import (
-    SAKAMOTO_2009 as SAKAMOTO_2009,
-)
-from glutesense.clinical.sources import (
-    SENIAM as SENIAM,
-)
-from glutesense.clinical.sources import (
-    SOURCES as SOURCES,
-)
-from glutesense.clinical.sources import (
-    SUEHIRO_2015 as SUEHIRO_2015,
-)
-from glutesense.clinical.sources import (
-    WEIR_2005 as WEIR_2005,
-)
-from glutesense.clinical.sources import (
-    WINTER_2009 as WINTER_2009,
-)
-from glutesense.clinical.sources import (
-    WINTER_YACK_1987 as WINTER_YACK_1987,
-)
-from glutesense.clinical.sources import (
-    Source as Source,
-)
+
+__all__ = [
+    "CAPPELLINI_2006",
+    "GAIT_NORMS",
+    "GAIT_ORDER_NOTE",
+    "GLUTE_FROM_MOVEMENT_GLUTE_CUE",
+    "GLUTE_FROM_MOVEMENT_NO_CUE",
+    "GLUTE_LAG_VS_HAMSTRING",
+    "HODGES_BUI_1996",
+    "JUDGEMENT",
+    "LATERAL_HAMSTRING_FROM_MOVEMENT",
+    "LEWIS_SAHRMANN_2009",
+    "MEDIAL_HAMSTRING_FROM_MOVEMENT",
+    "NORMAL_RANGES",
+    "NOVACHECK_1998",
+    "ORDER_NOTE",
+    "PERRY_BURNFIELD_2010",
+    "ROBINSON_1987",
+    "RUN_CADENCE_SPM",
+    "SAKAMOTO_2009",
+    "SENIAM",
+    "SOURCES",
+    "SUEHIRO_2015",
+    "TEST_TRANSFER_NOTE",
+    "WEIR_2005",
+    "WINTER_2009",
+    "WINTER_YACK_1987",
+    "GaitNorm",
+    "NormalRange",
+    "Source",
+    "ThresholdDoc",
+    "Thresholds",
+    "gait_norm",
+    "threshold_docs",
+]
 
 # ------------------------------------------------------------ normal ranges
 

@@ -20,77 +20,67 @@ from glutesense.model.records import ChannelSpec, SampleBlock, StreamKind
 from glutesense.model.roles import SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
 from glutesense.profiles.pmd_wire import (
-    CHAR_CONTROL_POINT as CHAR_CONTROL_POINT,
+    CHAR_CONTROL_POINT,
+    CHAR_DATA,
+    COMPRESSED_BIT,
+    CP_MEASUREMENT_STOPPED,
+    CP_RESPONSE,
+    CP_STATUS,
+    HEADER_SIZE,
+    MAX_DELTA_BITS,
+    MEASUREMENT_MASK,
+    MG_TO_G,
+    OP_START,
+    OP_STOP,
+    PMD_CONTROL_POINT,
+    PMD_DATA,
+    PMD_SERVICE,
+    Measurement,
+    PmdFrame,
+    Setting,
+    encode_raw_frame,
+    parse_frame,
+    parse_settings,
+    start_command,
+    start_response,
+    stop_command,
 )
-from glutesense.profiles.pmd_wire import (
-    CHAR_DATA as CHAR_DATA,
-)
-from glutesense.profiles.pmd_wire import (
-    COMPRESSED_BIT as COMPRESSED_BIT,
-)
-from glutesense.profiles.pmd_wire import (
-    CP_MEASUREMENT_STOPPED as CP_MEASUREMENT_STOPPED,
-)
-from glutesense.profiles.pmd_wire import (
-    CP_RESPONSE as CP_RESPONSE,
-)
-from glutesense.profiles.pmd_wire import (
-    CP_STATUS as CP_STATUS,
-)
-from glutesense.profiles.pmd_wire import (
-    HEADER_SIZE as HEADER_SIZE,
-)
-from glutesense.profiles.pmd_wire import (
-    MAX_DELTA_BITS as MAX_DELTA_BITS,
-)
-from glutesense.profiles.pmd_wire import (
-    MEASUREMENT_MASK as MEASUREMENT_MASK,
-)
-from glutesense.profiles.pmd_wire import (
-    MG_TO_G as MG_TO_G,
-)
-from glutesense.profiles.pmd_wire import (
-    OP_START as OP_START,
-)
-from glutesense.profiles.pmd_wire import (
-    OP_STOP as OP_STOP,
-)
-from glutesense.profiles.pmd_wire import (
-    PMD_CONTROL_POINT as PMD_CONTROL_POINT,
-)
-from glutesense.profiles.pmd_wire import (
-    PMD_DATA as PMD_DATA,
-)
-from glutesense.profiles.pmd_wire import (
-    PMD_SERVICE as PMD_SERVICE,
-)
-from glutesense.profiles.pmd_wire import (
-    Measurement as Measurement,
-)
-from glutesense.profiles.pmd_wire import (
-    PmdFrame as PmdFrame,
-)
-from glutesense.profiles.pmd_wire import (
-    Setting as Setting,
-)
-from glutesense.profiles.pmd_wire import (
-    encode_raw_frame as encode_raw_frame,
-)
-from glutesense.profiles.pmd_wire import (
-    parse_frame as parse_frame,
-)
-from glutesense.profiles.pmd_wire import (
-    parse_settings as parse_settings,
-)
-from glutesense.profiles.pmd_wire import (
-    start_command as start_command,
-)
-from glutesense.profiles.pmd_wire import (
-    start_response as start_response,
-)
-from glutesense.profiles.pmd_wire import (
-    stop_command as stop_command,
-)
+
+__all__ = [
+    "CHAR_CONTROL_POINT",
+    "CHAR_DATA",
+    "COMPRESSED_BIT",
+    "CP_MEASUREMENT_STOPPED",
+    "CP_RESPONSE",
+    "CP_STATUS",
+    "ECG_CHANNELS",
+    "H10_ACC_SETTINGS",
+    "H10_ECG_SETTINGS",
+    "HEADER_SIZE",
+    "MAX_DELTA_BITS",
+    "MEASUREMENT_MASK",
+    "MG_TO_G",
+    "OP_START",
+    "OP_STOP",
+    "PMD_CONTROL_POINT",
+    "PMD_DATA",
+    "PMD_SERVICE",
+    "PROFILES",
+    "PROFILE_H10",
+    "PROFILE_H10_ECG",
+    "PROFILE_VERITY",
+    "VERITY_ACC_SETTINGS",
+    "Measurement",
+    "PmdFrame",
+    "PolarPmdDecoder",
+    "Setting",
+    "encode_raw_frame",
+    "parse_frame",
+    "parse_settings",
+    "start_command",
+    "start_response",
+    "stop_command",
+]
 
 
 @dataclass

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage, special
@@ -59,6 +60,21 @@ from glutesense.signal.envelope import rms_envelope
 from glutesense.signal.filters import design_highpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at
+
+
+class _BinPower(NamedTuple):
+    """The whitened, normalised power ``z`` and its bins (``k`` samples, ``bin_s`` long) on the grid
+    ``t_bins``: plain means ``pb``, despiked means ``pb_fit``, the resting bins ``rb`` and their
+    degrees of freedom ``nu``."""
+
+    z: FloatArray
+    k: int
+    bin_s: float
+    pb: FloatArray
+    pb_fit: FloatArray
+    t_bins: FloatArray
+    rb: slice
+    nu: float
 
 
 class DefaultDetector(ConfiguredDetector[DefaultSettings]):
@@ -98,10 +114,32 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         the same answers for the kept ones at a fraction of the cost.
         """
         cfg = self.settings
-        fs = data.fs_hz
-        self._validate(fs)
+        self._validate(data.fs_hz)
         order = min(cfg.ar_order, 8)
         rest = rest_slice(self.name, data, min_samples=max(40, 10 * order))
+        pw = self._bin_power(data, rest, order)
+        stat = self._statistic(pw.z, pw.pb, pw.k, data.fs_hz)  # moving median of the log bin power
+        mu, sd = median_sd(stat[pw.rb])
+        sd = max(sd, 1e-3)
+        on_level = mu + max(cfg.h_sd * sd, np.log(cfg.min_ratio))
+        off_level = mu + max(cfg.h_off_sd * sd, 0.5 * np.log(cfg.min_ratio))
+        spans = self._spans(stat, on_level, off_level, pw.bin_s)
+        rest_power = float(np.nanmean(np.square(data.signal_uv[rest])))
+        spans = [sp for sp in spans if not self._is_spike(data.signal_uv, data.fs_hz, sp, pw.k, rest_power)]
+        keep = [
+            alarms_in is None
+            or cfg.pool_shapes
+            or any(lo <= float(pw.t_bins[al]) - 0.5 * pw.bin_s < hi for lo, hi in alarms_in)
+            for _, al, _ in spans
+        ]
+        levels = (mu, mu + cfg.return_sd * sd)
+        fits = self._fits(stat, pw, spans, keep, levels, data.fs_hz)
+        return self._bursts(data, stat, pw, spans, keep, fits, mu)
+
+    def _bin_power(self, data: DetectionInput, rest: slice, order: int) -> _BinPower:
+        """High-pass, whiten on the rest, normalise to resting power 1, and bin (module docstring, 1)."""
+        cfg = self.settings
+        fs = data.fs_hz
         ok = np.isfinite(data.signal_uv)
         x = np.where(ok, data.signal_uv, 0.0)
         if cfg.highpass_hz > 0:
@@ -126,46 +164,58 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
             np.nan,
             z,
         )
-        pb_fit = bin_means(despiked, k)
         t_bins = np.asarray(data.t0_s + (np.arange(pb.size) + 0.5) * bin_s, dtype=np.float64)
         rb = slice(rest.start // k, max(rest.stop // k, rest.start // k + 1))
         nu = min(bin_dof(pb[rb]), 1.5 * k)
-        # detection statistic: moving median of the log bin power
-        stat = self._statistic(z, pb, k, fs)
-        mu, sd = median_sd(stat[rb])
-        sd = max(sd, 1e-3)
-        on_level = mu + max(cfg.h_sd * sd, np.log(cfg.min_ratio))
-        off_level = mu + max(cfg.h_off_sd * sd, 0.5 * np.log(cfg.min_ratio))
-        back_level = mu + cfg.return_sd * sd
-        spans = self._spans(stat, on_level, off_level, bin_s)
-        rest_power = float(np.nanmean(np.square(data.signal_uv[rest])))
-        spans = [sp for sp in spans if not self._is_spike(data.signal_uv, fs, sp, k, rest_power)]
-        keep = [
-            alarms_in is None
-            or cfg.pool_shapes
-            or any(lo <= float(t_bins[al]) - 0.5 * bin_s < hi for lo, hi in alarms_in)
-            for _, al, _ in spans
-        ]
-        env = rms_envelope(data.signal_uv, fs, window_s=max(PEAK_ENVELOPE_S, 3.0 / fs))
+        return _BinPower(z, k, bin_s, pb, bin_means(despiked, k), t_bins, rb, nu)
+
+    def _fits(
+        self,
+        stat: FloatArray,
+        pw: _BinPower,
+        spans: list[tuple[int, int, int]],
+        keep: list[bool],
+        levels: tuple[float, float],
+        fs: float,
+    ) -> tuple[list[RiseFit | None], list[float], FloatArray | None]:
+        """The rise fit of each wanted span (fallback onsets where none), and the pooled shape prior."""
+        cfg = self.settings
         fits: list[RiseFit | None] = []
         fallbacks: list[float] = []
         prev_stop = 0
         for (a, alarm, b), wanted in zip(spans, keep, strict=True):
             fit, fallback_s = (
-                self._onset(stat, pb_fit, t_bins, nu, bin_s, (a, alarm, b), prev_stop, (mu, back_level), fs)
+                self._onset(stat, pw.pb_fit, pw.t_bins, pw.nu, pw.bin_s, (a, alarm, b), prev_stop, levels, fs)
                 if wanted
                 else (None, float("nan"))
             )
             fits.append(fit)
             fallbacks.append(fallback_s)
             prev_stop = b
-        long_n = round(cfg.pool_min_ms / 1000.0 / bin_s)
+        long_n = round(cfg.pool_min_ms / 1000.0 / pw.bin_s)
         pooled = [f for f, (a, _, b) in zip(fits, spans, strict=True) if f is not None and b - a >= long_n]
         log_prior = (
             pooled_shape_prior(np.vstack([f.shape_evidence() for f in pooled]))
             if pooled and cfg.pool_shapes
             else None
         )
+        return fits, fallbacks, log_prior
+
+    def _bursts(
+        self,
+        data: DetectionInput,
+        stat: FloatArray,
+        pw: _BinPower,
+        spans: list[tuple[int, int, int]],
+        keep: list[bool],
+        fitted: tuple[list[RiseFit | None], list[float], FloatArray | None],
+        mu: float,
+    ) -> tuple[Burst, ...]:
+        """One burst per wanted span: the posterior onset on the sample grid, the peak from the envelope."""
+        cfg = self.settings
+        fs = data.fs_hz
+        fits, fallbacks, log_prior = fitted
+        env = rms_envelope(data.signal_uv, fs, window_s=max(PEAK_ENVELOPE_S, 3.0 / fs))
         bursts: list[Burst] = []
         for (_, alarm, b), fit, fallback_s, wanted in zip(spans, fits, fallbacks, keep, strict=True):
             if not wanted:
@@ -173,7 +223,7 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
             onset_s, sd_s = fit.posterior(log_prior) if fit is not None else (fallback_s, float("nan"))
             sd_s *= cfg.sd_inflation
             onset_s = data.t0_s + round((onset_s - data.t0_s) * fs) / fs  # on the sample grid
-            burst = self._burst(stat, t_bins, mu, onset_s, sd_s, alarm, b, bin_s)
+            burst = self._burst(stat, pw.t_bins, mu, onset_s, sd_s, alarm, b, pw.bin_s)
             i0 = max(index_at(onset_s, fs, data.t0_s), 0)
             i1 = min(max(index_at(burst.offset_s, fs, data.t0_s), i0 + 1), env.size)
             seg = env[i0:i1]

@@ -30,8 +30,8 @@ from glutesense.analysis.fatigue import assess_fatigue, contraction_spectra, tre
 from glutesense.analysis.training import summarize_set
 from glutesense.model.records import Event
 from glutesense.model.roles import Protocol, Role
+from glutesense.virtual.offline import simulate
 from glutesense.virtual.params import PersonParams
-from glutesense.virtual.person import simulate
 
 FS_HZ = 1000.0
 

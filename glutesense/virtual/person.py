@@ -116,7 +116,7 @@ class VirtualPerson:
             "squeeze": self._stand_squeeze,
             "release": self._stand_release,
         }
-        self._moves = Moves(self, _Rep)
+        self._moves = Moves(self, PerformedRep)
         self._handlers.update(self._moves.handlers())
         self._fatigue = FatiguingCarrier.of(p, [_LEVEL[r.muscle or Muscle.GLUTE_MAX] for r in p.emg_roles])
 

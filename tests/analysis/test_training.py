@@ -10,8 +10,8 @@ from glutesense.analysis.fatigue import trend
 from glutesense.analysis.training import SetSummary, rep_windows, summarize_set
 from glutesense.model.records import Event
 from glutesense.model.roles import Protocol, Role
+from glutesense.virtual.offline import simulate
 from glutesense.virtual.params import Pattern, PersonParams
-from glutesense.virtual.person import simulate
 
 
 def _virtual_set(seed: int, drop_share: float, *, pattern: Pattern = Pattern.GLUTE_FIRST, reps: int = 12):

@@ -11,8 +11,8 @@ from glutesense.acquire.training import Exercise, SetPlan, build_set_schedule
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import Protocol, Role
 from glutesense.report.training import training_outputs, training_trend_row
+from glutesense.virtual.offline import simulate
 from glutesense.virtual.params import PersonParams
-from glutesense.virtual.person import simulate
 
 
 def _recording(drop: float, seed: int, exercise: str = "hip-thrust") -> Recording:

@@ -39,8 +39,8 @@ def check_suffix(out: Path, fmt: str) -> None:
     allowed = SUFFIXES.get(fmt)
     if allowed and out.suffix.lower() not in allowed:
         raise UsageError(
-            f"{out}: --to {fmt} writes {fmt.upper() if fmt != 'parquet' else 'Parquet'}, but the name ends in "
-            f"{out.suffix or '(no suffix)'}; name it {out.with_suffix(allowed[0]).name}"
+            f"{out}: --to {fmt} writes {fmt.upper() if fmt != 'parquet' else 'Parquet'}, but the name ends "
+            f"in {out.suffix or '(no suffix)'}; name it {out.with_suffix(allowed[0]).name}"
         )
 
 

@@ -613,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--save", default=None, help="write per-onset rows to this CSV")
     ap.add_argument("--reference", default=None, metavar="JSON",
-                    help="compare every figure with this stored run (within +-0.5 ms / % / per min)")
+                    help="compare every figure with this stored run (within +-0.5 ms / %% / per min)")
     ap.add_argument("--write-reference", default=None, metavar="JSON", help="store this run's figures")
     args = ap.parse_args(argv)
     detectors = tuple(args.detectors.split(",")) if args.detectors else tuple(DETECTOR_CLASSES)

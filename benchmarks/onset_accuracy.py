@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -130,6 +131,9 @@ def _analysis_module():  # type: ignore[no-untyped-def]
 def _memoize_conditioning(mod) -> None:  # type: ignore[no-untyped-def]
     """Benchmark-only speed-up: ``analyze`` conditions every channel once per detector; conditioning is
     deterministic, so within a worker its result is reused for the same samples and settings."""
+    # analyze() conditions each channel in glutesense.analysis.channels (in pipeline before the split)
+    if importlib.util.find_spec("glutesense.analysis.channels") is not None:
+        mod = importlib.import_module("glutesense.analysis.channels")
     if getattr(mod.condition_emg, "_memo", None) is not None:
         return
     original = mod.condition_emg

@@ -177,6 +177,22 @@ async def one_break(
     )
 
 
+async def check_in(make_link: Callable[[int], Link]) -> str:
+    """Reach the sensor once before the routine starts (connect, then disconnect at once).
+
+    A sensor that is off, out of range or behind an unavailable Bluetooth stack is then said at
+    the start, not found out 25 minutes later; once the routine runs, a lost sensor only costs the
+    break (``no sensor`` in the log).  Raises :class:`~glutesense.transport.ble.TransportError`.
+    Returns the sensor's name.
+    """
+    link = make_link(0)
+    try:
+        await link.connect()
+        return str(link.describe().get("name", ""))
+    finally:
+        await link.close()
+
+
 async def run_breaks(
     plan: WakePlan,
     clock: Clock,

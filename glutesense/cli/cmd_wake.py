@@ -89,7 +89,8 @@ def _make_link(args: argparse.Namespace, clock: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from glutesense.acquire.wake import BreakEntry, WakePlan, day_summary, run_breaks
+    from glutesense.acquire.wake import BreakEntry, WakePlan, check_in, day_summary, run_breaks
+    from glutesense.transport.ble import BluetoothUnavailable, TransportError
     from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock, run_in_virtual_time
     from glutesense.virtual.devices import is_sim
 
@@ -128,14 +129,21 @@ def run(args: argparse.Namespace) -> int:
         f"wake: a prompt every {plan.every_s / 60:g} min for {plan.total_s / 3600:g} h "
         f"({len(plan.prompt_times())} prompts)"
     )
-    coro = run_breaks(
-        plan,
-        clock,
-        _make_link(args, clock),
-        on_prompt=lambda n: _notify(n, desktop=desktop),
-        on_entry=on_entry,
-    )
-    entries = run_in_virtual_time(coro) if math.isinf(args.speed) else asyncio.run(coro)
+    make_link = _make_link(args, clock)
+
+    async def routine() -> list[BreakEntry]:
+        name = await check_in(make_link)
+        print(f"sensor {name or args.device}: found; it is disconnected between prompts", flush=True)
+        return await run_breaks(
+            plan, clock, make_link, on_prompt=lambda n: _notify(n, desktop=desktop), on_entry=on_entry
+        )
+
+    try:
+        entries = run_in_virtual_time(routine()) if math.isinf(args.speed) else asyncio.run(routine())
+    except BluetoothUnavailable as e:
+        raise UsageError(str(e)) from None
+    except TransportError as e:  # not found or would not connect: at the start, not 25 min later
+        raise UsageError(f"{e}; switch the sensor on, then start wake again") from None
     s = day_summary(entries)
     print(
         f"today: {s['prompts']} prompts, {s['breaks_taken']} breaks taken, "

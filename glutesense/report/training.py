@@ -12,17 +12,18 @@ import math
 from collections.abc import Mapping
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from glutesense.analysis.fatigue import FatigueAssessment, Trend
 from glutesense.analysis.training import GLUTES, SetSummary, TrainingSettings, summarize_set
 from glutesense.model.records import Recording
-from glutesense.report.figures import FigureOut, png_bytes
 from glutesense.report.html import table_html
+
+if TYPE_CHECKING:
+    from glutesense.report.figures import FigureOut  # matplotlib: only with the report
 
 METHOD = (
     "Median (MDF) and mean (MNF) frequency of each rep's EMG (Welch spectrum, 0.25-s Hann segments, "
@@ -121,29 +122,6 @@ def training_json(summary: SetSummary, recording: Recording) -> dict[str, Any]:
     }
 
 
-def fatigue_figure(summary: SetSummary) -> FigureOut:
-    """MDF per rep of each glute and of both, with the Theil-Sen line; amplitude beside it."""
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
-    reps = np.array([r.rep for r in summary.reps], dtype=float)
-    for role in GLUTES:
-        y = [m.spectrum.mdf_hz if (m := r.muscle(role)) else np.nan for r in summary.reps]
-        ax.plot(reps, y, "o", ms=3, alpha=0.6, label=role.value)
-        z = [m.spectrum.rms_uv if (m := r.muscle(role)) else np.nan for r in summary.reps]
-        ax2.plot(reps, z, "o-", ms=3, label=role.value)
-    pooled = [r.glute_mdf_hz for r in summary.reps]
-    ax.plot(reps, pooled, "ks", ms=4, label="glutes")
-    t = summary.glute_fatigue.mdf
-    if t is not None and reps.size:
-        ax.plot(reps, t.first + t.slope * (reps - reps[0]), "k-", lw=1, label=f"{t.slope_pct:+.1f} %/rep")
-    ax.set(xlabel="rep", ylabel="median frequency (Hz)", title="Fatigue: median frequency")
-    ax2.set(xlabel="rep", ylabel="RMS (µV)", title="Amplitude")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return FigureOut(
-        "training_fatigue.png", "Median frequency and amplitude per rep over the set", png_bytes(fig)
-    )
-
-
 def _section(summary: SetSummary, recording: Recording, figure: FigureOut) -> str:
     import base64
 
@@ -160,11 +138,11 @@ def _section(summary: SetSummary, recording: Recording, figure: FigureOut) -> st
     )
 
 
-def training_outputs(recording: Recording, out_dir: Path) -> tuple[tuple[str, str], ...]:
-    """Write ``training.csv``, ``training.json`` and ``figures/training_fatigue.png`` for a training
-    session; return its report section (none for other recordings)."""
+def write_training_tables(recording: Recording, out_dir: Path) -> SetSummary | None:
+    """Write ``training.csv`` and ``training.json`` for a training session (with or without the
+    report: the tables are the same); the set's summary, or None for other recordings."""
     if not is_training(recording):
-        return ()
+        return None
     summary = summarize_recording(recording)
     out_dir.mkdir(parents=True, exist_ok=True)
     training_table(summary).to_csv(out_dir / "training.csv", index=False, na_rep="")
@@ -172,10 +150,27 @@ def training_outputs(recording: Recording, out_dir: Path) -> tuple[tuple[str, st
     (out_dir / "training.json").write_text(
         json.dumps(doc, indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
+    return summary
+
+
+def training_sections(
+    summary: SetSummary | None, recording: Recording, fig_dir: Path
+) -> tuple[tuple[str, str], ...]:
+    """Draw ``figures/training_fatigue.png`` and return the report section (none without a set)."""
+    if summary is None:
+        return ()
+    from glutesense.report.figures_training import fatigue_figure  # matplotlib
+
     figure = fatigue_figure(summary)
-    (out_dir / "figures").mkdir(exist_ok=True)
-    (out_dir / "figures" / figure.name).write_bytes(figure.png)
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    (fig_dir / figure.name).write_bytes(figure.png)
     return (("Training set: activation and fatigue", _section(summary, recording, figure)),)
+
+
+def training_outputs(recording: Recording, out_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The tables, the figure and the report section of a training session (none for others)."""
+    summary = write_training_tables(recording, out_dir)
+    return training_sections(summary, recording, out_dir / "figures")
 
 
 def training_trend_row(name: str, recording: Recording) -> dict[str, Any]:

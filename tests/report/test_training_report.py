@@ -56,3 +56,19 @@ def test_trend_rows_tell_a_tiring_set_from_a_fresh_one() -> None:
     for row in (tired, fresh):
         assert row["glute_first_share"] == 1.0 and row["reps"] == 8
         assert 80.0 < row["glute_activation_pct"] < 125.0  # bridge plateau 0.85-1.15 of the reference
+
+
+def test_no_report_writes_the_same_training_tables(tmp_path: Path) -> None:
+    from glutesense.analysis.pipeline import analyze
+    from glutesense.report import write_outputs
+
+    rec = _recording(0.2, 8)
+    result = analyze(rec, Protocol.BRIDGE)
+    tables = write_outputs(result, rec, tmp_path / "tables", report=False)
+    full = write_outputs(result, rec, tmp_path / "full")
+    assert {"training", "training_json"} <= set(tables) and "report" not in tables
+    assert not (tmp_path / "tables" / "figures").exists()
+    assert (tmp_path / "full" / "figures" / "training_fatigue.png").exists()
+    pd.testing.assert_frame_equal(pd.read_csv(tables["training"]), pd.read_csv(full["training"]))
+    assert tables["training_json"].read_text() == full["training_json"].read_text()
+    assert "Training set: activation and fatigue" in full["report"].read_text(encoding="utf-8")

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from glutesense.analysis.pipeline import analyze
     from glutesense.clinical import assess
     from glutesense.clinical.trend import SessionInput, trend
-    from glutesense.report.training import is_training, training_trend_row, write_training_trend
+    from glutesense.report.training import is_training
+    from glutesense.report.training_trend import training_trend_row, write_training_trend
     from glutesense.report.trend import write_trend
 
     inputs = list(args.inputs)
@@ -73,12 +74,15 @@ def run(args: argparse.Namespace) -> int:
     if all(s.when for _, s in sessions):  # time order when every session knows its date
         sessions.sort(key=lambda x: (str(x[1].when), x[0]))
     tr = trend([s for _, s in sessions])
-    paths = write_trend(tr, args.out)
-    print(f"trend: {paths['html']}")
-    if training:
+    extra: tuple[tuple[str, str], ...] = ()
+    if training:  # training sessions: their own table and a section of trend.html, in time order
         order = {i: k for k, (i, _) in enumerate(sessions)}
         rows = [row for _, row in sorted(training, key=lambda x: order[x[0]])]
-        print(f"training trend: {write_training_trend(rows, Path(args.out))}")
+        csv, section = write_training_trend(rows, Path(args.out))
+        extra = (section,)
+        print(f"training trend: {csv}")
+    paths = write_trend(tr, args.out, sections=extra)
+    print(f"trend: {paths['html']}")
     for line in tr.lines:
         print(f"  {line}")
     return 0

@@ -14,11 +14,10 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from glutesense.analysis.fatigue import FatigueAssessment, Trend
-from glutesense.analysis.training import GLUTES, SetSummary, TrainingSettings, summarize_set
+from glutesense.analysis.training import SetSummary, TrainingSettings, summarize_set
 from glutesense.model.records import Recording
 from glutesense.report.html import table_html
 
@@ -171,33 +170,3 @@ def training_outputs(recording: Recording, out_dir: Path) -> tuple[tuple[str, st
     """The tables, the figure and the report section of a training session (none for others)."""
     summary = write_training_tables(recording, out_dir)
     return training_sections(summary, recording, out_dir / "figures")
-
-
-def training_trend_row(name: str, recording: Recording) -> dict[str, Any]:
-    """One training session in a trend: activation, glute-first share, fatigue slope and onset."""
-    s = summarize_recording(recording)
-    acts = [
-        m.activation for r in s.reps for m in r.muscles if m.role in GLUTES and math.isfinite(m.activation)
-    ]
-    firsts = [r.glute_first for r in s.reps if r.glute_first is not None]
-    g = s.glute_fatigue
-    return {
-        "session": name,
-        "when": recording.info.created_utc or "",
-        "exercise": str(recording.meta.get("training", {}).get("exercise", "")),
-        "reps": len(s.reps),
-        "glute_activation_pct": _num(100 * float(np.mean(acts))) if acts else None,
-        "glute_first_share": _num(float(np.mean(firsts))) if firsts else None,
-        "mdf_slope_pct_per_rep": _num(g.mdf.slope_pct) if g.mdf is not None else None,
-        "mdf_drop_pct": _num(g.mdf_drop_pct),
-        "tired": g.tired,
-        "fatigue_onset_rep": s.tired_at_rep,
-    }
-
-
-def write_training_trend(rows: list[dict[str, Any]], out_dir: Path) -> Path:
-    """``training_trend.csv``: one row per training session, in the order given."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "training_trend.csv"
-    pd.DataFrame(rows).to_csv(path, index=False, na_rep="")
-    return path

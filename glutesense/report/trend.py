@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from html import escape
 from pathlib import Path
@@ -116,9 +117,16 @@ def trend_dict(tr: Trend) -> dict[str, Any]:
 
 
 def write_trend(
-    tr: Trend, out_dir: str | Path, *, title: str = "Glute activation over time"
+    tr: Trend,
+    out_dir: str | Path,
+    *,
+    title: str = "Glute activation over time",
+    sections: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Path]:
     """Write ``trend.csv``, ``trend.json``, ``trend.html`` and ``figures/trend_lag.png``, ``trend_ratio.png``.
+
+    ``sections``: more ``(title, HTML body)`` sections for the page (the training trend), after the
+    sessions; bodies are HTML already escaped by their maker.
 
     Returns
     -------
@@ -165,7 +173,8 @@ def write_trend(
         f"<section><h2>Figures</h2>{imgs}</section>"
         f"<section><h2>Sessions</h2>{table_html(table, text_cols=('label', 'recorded', 'side', 'verdict'))}"
         f"<p class='small'>Ratio: {escape(tr.ratio_kind)}.</p></section>"
-        "<footer><p class='small'>Made by glutesense. Not a diagnosis.</p></footer></main></body></html>"
+        + "".join(f"<section><h2>{escape(t)}</h2>{body}</section>" for t, body in sections)
+        + "<footer><p class='small'>Made by glutesense. Not a diagnosis.</p></footer></main></body></html>"
     )
     paths["html"].write_text(html, encoding="utf-8")
     return paths

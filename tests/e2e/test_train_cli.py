@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import glutesense as gs
@@ -73,3 +74,27 @@ def test_train_stops_when_tired_and_refuses_bad_input(tmp_path: Path) -> None:
     assert r.returncode == 2 and "hold" in r.stderr and "Traceback" not in r.stderr
     r = _cli("train", "--exercise", "squeeze", "--device", "sim", "--target", "500", cwd=tmp_path)
     assert r.returncode == 2 and "--target" in r.stderr
+
+
+@pytest.mark.slow
+def test_trend_over_training_sessions_shows_the_person_getting_better(tmp_path: Path) -> None:
+    """Session 1 of a glute-late, tiring virtual person, then its 5th (progress.py: the glute now
+    leads and tires less): ``trend`` writes the training rows and a section of trend.html."""
+    for n in (1, 5):
+        r = _cli(
+            "train", "--exercise", "hip-thrust", "--device", "sim", "--speed", "inf", "--reps", "6",
+            "--full-set", "--sim-session", str(n), "--sim-pattern", "glute-late", "--sim-fatigue-pct", "25",
+            "--no-report", "--out", f"w{n}.gses", cwd=tmp_path,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+    r = _cli("trend", "w1.gses", "w5.gses", "--out", "tr", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    rows = pd.read_csv(tmp_path / "tr" / "training_trend.csv")
+    assert list(rows["session"]) == ["w1", "w5"] and set(rows["exercise"]) == {"hip-thrust"}
+    first, last = rows.iloc[0], rows.iloc[1]
+    assert first["glute_first_share"] == 0.0 and last["glute_first_share"] == 1.0  # lag +120 -> -40 ms
+    assert first["mdf_drop_pct"] > last["mdf_drop_pct"] > 0  # true falls 25 % and 25 * 0.85^4 = 13 %
+    html = (tmp_path / "tr" / "trend.html").read_text(encoding="utf-8")
+    assert "Training over time" in html and "hip-thrust, w1 -&gt; w5 (2 sessions)" in html
+    assert "glute first in 0 % -&gt; 100 % of reps" in html
+    assert (tmp_path / "tr" / "figures" / "trend_training.png").read_bytes()[:4] == b"\x89PNG"

@@ -10,7 +10,8 @@ import pandas as pd
 from glutesense.acquire.training import Exercise, SetPlan, build_set_schedule
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import Protocol, Role
-from glutesense.report.training import training_outputs, training_trend_row
+from glutesense.report.training import training_outputs
+from glutesense.report.training_trend import training_trend_row
 from glutesense.virtual.offline import simulate
 from glutesense.virtual.params import PersonParams
 
@@ -72,3 +73,21 @@ def test_no_report_writes_the_same_training_tables(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(pd.read_csv(tables["training"]), pd.read_csv(full["training"]))
     assert tables["training_json"].read_text() == full["training_json"].read_text()
     assert "Training set: activation and fatigue" in full["report"].read_text(encoding="utf-8")
+
+
+def test_training_trend_section_compares_first_and_last_session(tmp_path: Path) -> None:
+    from glutesense.report.training_trend import write_training_trend
+
+    rows = [
+        training_trend_row("<b>wk1</b>", _recording(0.25, 9)),
+        training_trend_row("wk6", _recording(0.0, 10)),
+    ]
+    csv, (title, body) = write_training_trend(rows, tmp_path)
+    table = pd.read_csv(csv)
+    assert list(table["session"]) == ["<b>wk1</b>", "wk6"] and table["reps"].tolist() == [8, 8]
+    assert table["fatigue_onset_rep"].isna().tolist() == [False, True]
+    assert title == "Training over time"
+    assert "<b>" not in body and "&lt;b&gt;wk1&lt;/b&gt; -&gt; wk6 (2 sessions)" in body
+    onset = int(table["fatigue_onset_rep"].iloc[0])
+    assert f"fatigue: tired at rep {onset} (MDF -" in body and "-&gt; no fatigue within 8 reps" in body
+    assert (tmp_path / "figures" / "trend_training.png").read_bytes()[:4] == b"\x89PNG"

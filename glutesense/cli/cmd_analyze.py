@@ -95,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         target = out / Path(path).stem if multi else out
         result = analyze_to(rec, protocol, args.detector, target)
         print(f"{path}: report {target / 'report.html'}")
+        for dmg in rec.info.file_damage:
+            print(f"  file damage: {dmg.describe()}")
         for line in verdict_lines(result):
             print(f"  {line}")
     return 0

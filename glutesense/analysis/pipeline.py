@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.analysis.lost import guard_lost
 from glutesense.analysis.metrics import (
     MetricSettings,
     RepResult,
@@ -363,10 +364,15 @@ def _rate(recording: Recording) -> AngularRate | None:
 
 
 def _rep_result(
-    window: RepWindow, glute: ChannelResult, ham: ChannelResult, protocol: Protocol, cfg: MetricSettings
+    window: RepWindow,
+    glute: ChannelResult,
+    ham: ChannelResult,
+    protocol: Protocol,
+    cfg: MetricSettings,
+    inputs: Mapping[Role, DetectionInput],
 ) -> RepResult:
-    g = pick_sustained(glute.bursts, window, cfg)
-    h = pick_sustained(ham.bursts, window, cfg)
+    g = guard_lost(pick_sustained(glute.bursts, window, cfg), inputs[glute.role], window)
+    h = guard_lost(pick_sustained(ham.bursts, window, cfg), inputs[ham.role], window)
     g_s = g.burst.onset_s if g.burst else None
     h_s = h.burst.onset_s if h.burst else None
     glute_absent = g.burst is None and g.reason == "no activation above the resting level"
@@ -511,6 +517,7 @@ def analyze(
             by_role[Role.emg(Muscle.HAMSTRING, w.side)],
             proto,
             cfg.metrics,
+            {c.role: d for c, d in first},
         )
         for w in seg.reps
     ) if measured is None or measured.reps is None else ()

@@ -181,6 +181,8 @@ def recording_notes(recording: Recording | None) -> str:
         items.append(f"<li>Timing: {escape(note)}</li>")
     for warning in recording.info.setup_warnings:
         items.append(f"<li>Setup warning: {escape(warning)}</li>")
+    for note in recording.info.import_notes:
+        items.append(f"<li>Import: {escape(note)}</li>")
     pk = recording.packets
     if pk is not None:
         line = (

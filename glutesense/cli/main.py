@@ -20,7 +20,9 @@ from glutesense.cli import (
     cmd_record,
     cmd_replay,
     cmd_scan,
+    cmd_train,
     cmd_trend,
+    cmd_wake,
 )
 from glutesense.cli.errors import UsageError
 from glutesense.version import __version__
@@ -43,6 +45,19 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "--subject S01 --out s01_sls.gses\n"
         "  glutesense record --device GluteSense-1 --map glute_max_l=emg0,hamstring_l=emg1 --out a.gses",
         cmd_record.add_args,
+    ),
+    "train": (
+        "guided glute exercises with live activation and fatigue feedback -> session + report",
+        "examples:\n  glutesense train --exercise hip-thrust --device sim --speed inf\n"
+        "  glutesense train --exercise squeeze --device GluteSense-1 --reps 8 --hold-s 5 --target 50\n"
+        "  glutesense train --exercise side-plank --device sim --reps 3 --full-set --out plank.gses",
+        cmd_train.add_args,
+    ),
+    "wake": (
+        "sitting breaks: a prompt every 20-30 minutes, the glute squeeze verified by the sensor -> day's log",
+        "examples:\n  glutesense wake --device GluteSense-1 --every 25m\n"
+        "  glutesense wake --device sim --every 25m --for 2h --speed inf --log today.json",
+        cmd_wake.add_args,
     ),
     "replay": (
         "re-run a session through the live pipeline",

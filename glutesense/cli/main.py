@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from glutesense.cli import (
     cmd_analyze,
     cmd_batch,
+    cmd_check,
     cmd_demo,
     cmd_export,
     cmd_record,
@@ -62,6 +63,12 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "re-run a session through the live pipeline",
         "examples:\n  glutesense replay s01.gses\n  glutesense replay s01.gses --realtime --out s01_report",
         cmd_replay.add_args,
+    ),
+    "check": (
+        "is a session file intact? name each damaged span; --rewrite saves what could be read",
+        "exit status: 0 intact, 1 damaged but read past, 2 unreadable\n"
+        "examples:\n  glutesense check s01.gses\n  glutesense check s01.gses --rewrite s01_repaired.gses",
+        cmd_check.add_args,
     ),
     "analyze": (
         "activation timing of a session, EDF+/BDF+ or CSV file -> tables and report",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from glutesense.cli.errors import UsageError
-from glutesense.cli.progress import track
+from glutesense.cli.progress import stages
 from glutesense.io import InputError, load_recording, parse_map
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
@@ -44,6 +46,11 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lsl-xdf", metavar="FILE.xdf", help="XDF (LabRecorder) of 'record --lsl'")
     add_analysis_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write the tables and summary.json only (no figures, no report.html): faster on long files",
+    )
     add_input_args(p)
     p.set_defaults(run=run)
 
@@ -65,8 +72,19 @@ def load(path: str, args: argparse.Namespace) -> Recording:
         raise UsageError(f"{path}: {e}") from None
 
 
-def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> AnalysisResult:
-    """Analyze ``rec`` and write every output into ``out_dir``; returns the result."""
+def analyze_to(
+    rec: Recording,
+    protocol: Protocol,
+    detector: str,
+    out_dir: Path,
+    *,
+    report: bool = True,
+    on_write: Callable[[], None] | None = None,
+) -> AnalysisResult:
+    """Analyze ``rec`` and write every output (``report=False``: the tables) into ``out_dir``.
+
+    ``on_write`` is called between the analysis and the writing (the progress bar's next stage).
+    """
     from glutesense.analysis.pipeline import analyze
     from glutesense.report import write_outputs
 
@@ -74,7 +92,9 @@ def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path)
         result = analyze(rec, protocol, detector=detector)
     except ValueError as e:
         raise UsageError(str(e) if rec.source and rec.source in str(e) else f"{rec.source}: {e}") from None
-    write_outputs(result, rec, out_dir)
+    if on_write is not None:
+        on_write()
+    write_outputs(result, rec, out_dir, report=report)
     return result
 
 
@@ -90,11 +110,23 @@ def run(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file")
     multi = len(inputs) > 1
-    for path in track(inputs, "analyzing", total=len(inputs)):
-        rec = load(path, args)
-        target = out / Path(path).stem if multi else out
-        result = analyze_to(rec, protocol, args.detector, target)
-        print(f"{path}: report {target / 'report.html'}")
-        for line in verdict_lines(result):
-            print(f"  {line}")
+    report = not getattr(args, "no_report", False)
+    with stages(3 * len(inputs)) as step:
+        for path in inputs:
+            name = Path(path).name
+            step(f"{name}: reading")
+            rec = load(path, args)
+            target = out / Path(path).stem if multi else out
+            step(f"{name}: analyzing")
+            result = analyze_to(
+                rec,
+                protocol,
+                args.detector,
+                target,
+                report=report,
+                on_write=partial(step, f"{name}: writing {'the report' if report else 'tables'}"),
+            )
+            print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
+            for line in verdict_lines(result):
+                print(f"  {line}")
     return 0

@@ -22,9 +22,10 @@ from glutesense.analysis.metrics import RepResult
 from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
 from glutesense.detect.base import Burst
 from glutesense.model.records import Event, Recording
+from glutesense.model.robust import median_sd
 from glutesense.model.roles import Muscle, Protocol, Role, Side
 from glutesense.protocols.cues import cues, next_after
-from glutesense.signal.envelope import median_sd, moving_mean
+from glutesense.signal.envelope import moving_mean
 from glutesense.signal.movement import Tilt
 from glutesense.signal.units import index_at
 

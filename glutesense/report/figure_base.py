@@ -14,14 +14,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from glutesense.analysis.pipeline import ChannelResult
 from glutesense.clinical import ClinicalRep, SessionClinical
+from glutesense.model.arrays import FloatArray
 from glutesense.model.roles import Muscle, Role, Side
-
-FloatArray = npt.NDArray[np.float64]
 
 OKABE_ITO = {
     "black": "#000000",
@@ -103,5 +101,3 @@ def ref_level(clin: SessionClinical, role: Role) -> float | None:
         if ref.role is role:
             return ref.level_uv
     return None
-
-

@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical
-from glutesense.clinical.verdict import signed_ms
+from glutesense.clinical.wording import signed_ms
 from glutesense.model.roles import Muscle, Role, Side
 from glutesense.report.figure_base import (
     GREY,

@@ -3,8 +3,9 @@
 The bridge needs none: its rows are the pipeline's own per-rep metrics.  The single-leg stand
 splits merged tries off the sustained squeeze (:mod:`glutesense.analysis.squeeze`), ends a burst that
 began before the squeeze cue at the cue (before it the glute works for the stance; it is never the
-squeeze's onset) and adds the tries' times and the time to firm up to each row; a walk skips the whole-channel detection and
-measures each stride's onsets around its touchdown (:mod:`glutesense.analysis.strides`).
+squeeze's onset) and adds the tries' times and the time to firm up to each row; a walk skips the
+whole-channel detection and measures each stride's onsets around its touchdown
+(:mod:`glutesense.analysis.strides`).
 """
 
 from __future__ import annotations

@@ -447,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--save", default=None, help="write per-onset rows to this CSV")
+    ap.add_argument("--reference", default=None, metavar="JSON",
+                    help="compare every figure with this stored run (within +-0.5 ms / % / per min)")
+    ap.add_argument("--write-reference", default=None, metavar="JSON", help="store this run's figures")
     args = ap.parse_args(argv)
     detectors = tuple(args.detectors.split(",")) if args.detectors else tuple(DETECTOR_CLASSES)
     n_per_cell = args.per_cell or (1 if args.quick else 3)
@@ -491,7 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     overall = summarize(onsets[target], recs[target_r], ["method"])
     print(fmt(overall.sort_values("med|e|")))
     print("\n## All recordings (SNR 0-25 dB, artifacts on and off)")
-    print(fmt(summarize(onsets, recs, ["method"]).sort_values("med|e|")))
+    everything = summarize(onsets, recs, ["method"])
+    print(fmt(everything.sort_values("med|e|")))
     print("\n## By rise time (realistic range)")
     o = onsets[target].copy()
     o["rise"] = pd.cut(o["rise_ms"], [b[0] for b in RISE_BINS] + [RISE_BINS[-1][1]],
@@ -510,6 +514,68 @@ def main(argv: list[str] | None = None) -> int:
         for line in check_targets(cond_t, overall, m, onsets[target]):
             print(f"    {line}")
     print(f"\n# wall time {time.perf_counter() - t_start:.0f} s (our detectors {ours_s:.0f} s CPU)")
+    tables = {"realistic": overall, "all": everything, "condition": cond}
+    figures = {"args": {"quick": args.quick, "per_cell": n_per_cell, "seed": args.seed},
+               "figures": reference_figures(tables)}
+    if args.write_reference:
+        Path(args.write_reference).write_text(json.dumps(figures, indent=1, sort_keys=True))
+        print(f"# reference written: {args.write_reference}")
+    if args.reference:
+        return compare_reference(figures, json.loads(Path(args.reference).read_text()), args.reference)
+    return 0
+
+
+REFERENCE_COLUMNS = ("n", "found%", "FB/min", "med|e|", "p90|e|", "bias", "med|e10|", "p90|e10|", "order%",
+                     "cal2sd%")
+REFERENCE_TOLERANCE = 0.5
+"""Every figure (ms, %, bursts/min) must stay within this of the stored reference run."""
+
+
+def reference_figures(tables: dict[str, pd.DataFrame]) -> dict[str, float | None]:
+    """Flat ``section|row|column -> value`` of the summary tables (NaN as None), for a stored reference."""
+    out: dict[str, float | None] = {}
+    for name, table in tables.items():
+        for idx, row in table.iterrows():
+            label = "/".join(str(i) for i in idx) if isinstance(idx, tuple) else str(idx)
+            for col in REFERENCE_COLUMNS:
+                v = float(row[col])
+                out[f"{name}|{label}|{col}"] = None if not np.isfinite(v) else v
+    return out
+
+
+def compare_reference(now: dict[str, object], ref: dict[str, object], path: str) -> int:
+    """Print the largest deviation per column from the stored run; 1 if any exceeds the tolerance."""
+    if now["args"] != ref["args"]:
+        print(f"# reference {path}: different grid {ref['args']} vs {now['args']}; not compared")
+        return 1
+    a, b = now["figures"], ref["figures"]
+    assert isinstance(a, dict) and isinstance(b, dict)
+    common = sorted(set(a) & set(b))
+    worst: dict[str, tuple[float, str]] = {}
+    bad = []
+    for key in common:
+        x, y = a[key], b[key]
+        if x is None or y is None:
+            d = 0.0 if x is None and y is None else float("inf")
+        else:
+            d = float(x) - float(y)
+        col = key.rsplit("|", 1)[1]
+        if abs(d) >= abs(worst.get(col, (0.0, ""))[0]):
+            worst[col] = (d, key)
+        if not abs(d) <= REFERENCE_TOLERANCE:
+            bad.append(f"{key}: {x} vs {y}")
+    print(f"\n## Against the reference {path} ({len(common)} figures compared; tolerance "
+          f"+-{REFERENCE_TOLERANCE})")
+    for col in REFERENCE_COLUMNS:
+        if col in worst:
+            d, key = worst[col]
+            print(f"- {col}: largest change {d:+.2f} ({key})")
+    if bad:
+        print(f"REFERENCE FAILED: {len(bad)} figures outside +-{REFERENCE_TOLERANCE}:")
+        for line in bad[:40]:
+            print(f"    {line}")
+        return 1
+    print("reference held: every figure within tolerance")
     return 0
 
 

@@ -44,6 +44,11 @@ def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lsl-xdf", metavar="FILE.xdf", help="XDF (LabRecorder) of 'record --lsl'")
     add_analysis_args(p)
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write the tables and summary.json only (no figures, no report.html): faster on long files",
+    )
     add_input_args(p)
     p.set_defaults(run=run)
 
@@ -65,8 +70,10 @@ def load(path: str, args: argparse.Namespace) -> Recording:
         raise UsageError(f"{path}: {e}") from None
 
 
-def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path) -> AnalysisResult:
-    """Analyze ``rec`` and write every output into ``out_dir``; returns the result."""
+def analyze_to(
+    rec: Recording, protocol: Protocol, detector: str, out_dir: Path, *, report: bool = True
+) -> AnalysisResult:
+    """Analyze ``rec`` and write every output (``report=False``: the tables) into ``out_dir``."""
     from glutesense.analysis.pipeline import analyze
     from glutesense.report import write_outputs
 
@@ -74,7 +81,7 @@ def analyze_to(rec: Recording, protocol: Protocol, detector: str, out_dir: Path)
         result = analyze(rec, protocol, detector=detector)
     except ValueError as e:
         raise UsageError(str(e) if rec.source and rec.source in str(e) else f"{rec.source}: {e}") from None
-    write_outputs(result, rec, out_dir)
+    write_outputs(result, rec, out_dir, report=report)
     return result
 
 
@@ -93,8 +100,9 @@ def run(args: argparse.Namespace) -> int:
     for path in track(inputs, "analyzing", total=len(inputs)):
         rec = load(path, args)
         target = out / Path(path).stem if multi else out
-        result = analyze_to(rec, protocol, args.detector, target)
-        print(f"{path}: report {target / 'report.html'}")
+        report = not getattr(args, "no_report", False)
+        result = analyze_to(rec, protocol, args.detector, target, report=report)
+        print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
         for line in verdict_lines(result):
             print(f"  {line}")
     return 0

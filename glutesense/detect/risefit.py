@@ -40,6 +40,9 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.detect import risefit_kernel
+from glutesense.detect.gamma_glm import gamma_fit
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -201,67 +204,6 @@ def _wh_quantile(nu: float, z: float) -> float:
     return float(max(1.0 - c + z * np.sqrt(c), 0.0) ** 3)
 
 
-def _gamma_fit(
-    p: FloatArray,
-    s: FloatArray,
-    base: float,
-    *,
-    nu: float,
-    prior_nu: float,
-    n_iter: int,
-    outlier_ratio: float,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Gamma-ML ``b, A >= 0`` of ``lambda = b + A s`` for each row of ``s`` (IRLS, identity link).
-
-    Parameters
-    ----------
-    p : ndarray, shape (n_bins,)
-        Bin powers (finite, positive).
-    s : ndarray, shape (n_models, n_bins)
-        Rise shape ``g^2`` of each candidate model at each bin.
-    base : float
-        Resting-level prior: a pseudo-bin of power ``base`` with ``prior_nu`` degrees of freedom.
-    nu : float
-        Degrees of freedom of a bin's power.
-    outlier_ratio : float
-        A bin's power is winsorised at this multiple of the model (bounded influence of spikes and
-        motion transients); its log-likelihood term grows only logarithmically beyond it.
-
-    Returns
-    -------
-    loglik, b, a : ndarray, shape (n_models,)
-        Log-likelihood (constants dropped, prior included) and the fitted parameters.
-    """
-    n_models = s.shape[0]
-    b = np.full(n_models, base)
-    a = np.maximum(np.mean(p) - base, 1e-6 * base) / np.maximum(s.mean(axis=1), 1e-9)
-    for _ in range(n_iter):
-        lam = b[:, None] + a[:, None] * s
-        w = 1.0 / lam**2
-        pw = np.minimum(p[None, :], outlier_ratio * lam)
-        w0 = prior_nu / nu / b**2
-        ws = w * s
-        sw = w.sum(axis=1) + w0
-        sws = ws.sum(axis=1)
-        swss = (ws * s).sum(axis=1)
-        swp = (w * pw).sum(axis=1) + w0 * base
-        swsp = (ws * pw).sum(axis=1)
-        det = sw * swss - sws * sws
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a_new = (sw * swsp - sws * swp) / det
-            b_new = (swp - a_new * sws) / sw
-        bad = ~np.isfinite(a_new) | (a_new < 0)
-        a = np.where(bad, 0.0, a_new)
-        b = np.where(bad, swp / sw, b_new)
-        b = np.maximum(b, 0.05 * base)
-    lam = b[:, None] + a[:, None] * s
-    r = p[None, :] / lam
-    r = np.where(r > outlier_ratio, outlier_ratio * (1.0 + np.log(np.maximum(r, 1e-300) / outlier_ratio)), r)
-    loglik = -0.5 * nu * (np.log(lam) + r).sum(axis=1)
-    loglik -= 0.5 * prior_nu * (np.log(b) + base / b)
-    return loglik, b, a
-
-
 def fit_rise(
     t_s: FloatArray,
     power: FloatArray,
@@ -317,43 +259,102 @@ def fit_rise(
     t = t_s[ok]
     p = np.maximum(power[ok], 1e-12 * base_power)
     onsets = np.arange(onset_range_s[0], onset_range_s[1] + 0.5 * onset_step_s, onset_step_s)
-    logliks: list[FloatArray] = []  # each (n_onsets,) per (shape, rise)
-    params: list[tuple[RiseShape, float, FloatArray, FloatArray]] = []
-    for shape in shapes:
-        rises = np.array([0.0]) if shape is RiseShape.STEP else rise_grid_s
-        for rise in rises:
-            if shape is RiseShape.STEP:
-                g = np.clip((t[None, :] + 0.5 * bin_s - onsets[:, None]) / bin_s, 0.0, 1.0)
-            else:
-                g = rise_amplitude(shape, (t[None, :] - onsets[:, None]) / float(rise))
-            ll, b, a = _gamma_fit(
+    models = [(sh, float(r)) for sh in shapes for r in ((0.0,) if sh is RiseShape.STEP else rise_grid_s)]
+    fit = _fit_grid_kernel if use_kernel() else _fit_grid_numpy
+    ll_all, b_all, a_all = fit(
+        t,
+        p,
+        onsets,
+        models,
+        bin_s=bin_s,
+        base=base_power,
+        nu=nu,
+        prior_nu=prior_nu,
+        n_iter=n_iter,
+        outlier_ratio=_wh_quantile(nu, outlier_z),
+    )
+    return _summary(onsets, models, tuple(shapes), ll_all, b_all, a_all)
+
+
+def use_kernel() -> bool:
+    """True when the compiled kernel (numba, the ``fast`` extra) runs the fit; else NumPy."""
+    return risefit_kernel.AVAILABLE and not _FORCE_NUMPY[0]
+
+
+_FORCE_NUMPY = [False]
+"""Set ``_FORCE_NUMPY[0] = True`` to run the NumPy path with numba installed (tests compare the two)."""
+
+
+def _fit_grid_kernel(
+    t: FloatArray, p: FloatArray, onsets: FloatArray, models: list[tuple[RiseShape, float]], **kw: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    return risefit_kernel.fit_models(
+        t,
+        p,
+        onsets,
+        [(sh.value, r) for sh, r in models],
+        bin_s=kw["bin_s"],
+        base=kw["base"],
+        nu=kw["nu"],
+        prior_nu=kw["prior_nu"],
+        n_iter=int(kw["n_iter"]),
+        outlier_ratio=kw["outlier_ratio"],
+        exp_rate=_EXP_RATE,
+        logistic_k=_LOGISTIC_K,
+    )
+
+
+def _fit_grid_numpy(
+    t: FloatArray, p: FloatArray, onsets: FloatArray, models: list[tuple[RiseShape, float]], **kw: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Log-likelihood, ``b`` and ``A`` of every (model, onset), each shape (n_models, n_onsets)."""
+    bin_s = kw["bin_s"]
+    out = []
+    for shape, rise in models:
+        if shape is RiseShape.STEP:
+            g = np.clip((t[None, :] + 0.5 * bin_s - onsets[:, None]) / bin_s, 0.0, 1.0)
+        else:
+            g = rise_amplitude(shape, (t[None, :] - onsets[:, None]) / float(rise))
+        out.append(
+            gamma_fit(
                 p,
                 g * g,
-                base_power,
-                nu=nu,
-                prior_nu=prior_nu,
-                n_iter=n_iter,
-                outlier_ratio=_wh_quantile(nu, outlier_z),
+                kw["base"],
+                nu=kw["nu"],
+                prior_nu=kw["prior_nu"],
+                n_iter=int(kw["n_iter"]),
+                outlier_ratio=kw["outlier_ratio"],
             )
-            logliks.append(ll)
-            params.append((shape, float(rise), b, a))
-    ll_all = np.vstack(logliks)  # (n_models, n_onsets)
+        )
+    ll, b, a = (np.vstack([o[i] for o in out]) for i in range(3))
+    return ll, b, a
+
+
+def _summary(
+    onsets: FloatArray,
+    models: list[tuple[RiseShape, float]],
+    shapes: tuple[RiseShape, ...],
+    ll_all: FloatArray,
+    b_all: FloatArray,
+    a_all: FloatArray,
+) -> RiseFit:
+    """Posterior summary of the fitted grid (rise time marginalised per shape, then shapes averaged)."""
     best_m, best_k = np.unravel_index(int(np.argmax(ll_all)), ll_all.shape)
-    labels = [m[0] for m in params]
+    labels = [m[0] for m in models]
     shape_ll = np.vstack(
         [_mean_exp(ll_all[[i for i, lab in enumerate(labels) if lab is sh]]) for sh in shapes]
     )
     onset, sd = _median_sd(onsets, _logsumexp(shape_ll, axis=0))
-    shape, rise, b, a = params[int(best_m)]
+    shape, rise = models[int(best_m)]
     return RiseFit(
         onset_s=onset,
         onset_sd_s=sd,
         map_onset_s=float(onsets[best_k]),
         rise_s=rise,
         shape=shape,
-        base_power=float(b[best_k]),
-        rise_power=float(a[best_k]),
+        base_power=float(b_all[best_m, best_k]),
+        rise_power=float(a_all[best_m, best_k]),
         onsets_s=onsets,
         shape_loglik=shape_ll,
-        shapes=tuple(shapes),
+        shapes=shapes,
     )

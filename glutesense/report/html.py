@@ -11,13 +11,16 @@ import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from glutesense.clinical import SessionClinical, VerdictKind, norms
 from glutesense.model.records import Recording
-from glutesense.report.figures import FigureOut
 from glutesense.report.placement import GENERAL, PLACEMENT_SVG, SITES
+
+if TYPE_CHECKING:
+    from glutesense.report.figures import FigureOut  # matplotlib: not for the tables alone
 
 STYLE = """
 :root{--fg:#1b1b1b;--muted:#5a5a5a;--line:#d0d0d0;--bg:#ffffff}

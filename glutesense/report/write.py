@@ -9,8 +9,6 @@ from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import SessionClinical, assess
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
-from glutesense.report.figures import all_figures
-from glutesense.report.figures_gait import walk_figures
 from glutesense.report.html import ReportText, render_html
 from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
@@ -109,7 +107,9 @@ def report_text(result: AnalysisResult, recording: Recording, clinical: SessionC
     return ReportText(title=title, facts=facts, method=method, notes=result.notes)
 
 
-def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | Path) -> dict[str, Path]:
+def write_outputs(
+    result: AnalysisResult, recording: Recording, out_dir: str | Path, *, report: bool = True
+) -> dict[str, Path]:
     """Write ``reps.csv``, ``onsets.csv``, ``summary.json``, ``figures/*.png`` and ``report.html``.
 
     Parameters
@@ -119,6 +119,8 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
         The analyzed recording (its source name, metadata, events and raw samples go into the report).
     out_dir : str or Path
         Created if missing; existing files of the same names are replaced.
+    report : bool
+        False: the tables and ``summary.json`` only (no figures, no HTML; matplotlib is not imported).
 
     Returns
     -------
@@ -127,7 +129,7 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     """
     out = Path(out_dir)
     fig_dir = out / "figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
+    (fig_dir if report else out).mkdir(parents=True, exist_ok=True)
     clinical = assess(result, recording)
     reps = reps_table(result, clinical)
     paths = {
@@ -143,6 +145,11 @@ def write_outputs(result: AnalysisResult, recording: Recording, out_dir: str | P
     summary["verdict"] = list(verdict_lines(result, clinical))
     summary["software_version"] = __version__
     paths["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    if not report:
+        return {k: v for k, v in paths.items() if k in ("reps", "onsets", "summary")}
+    from glutesense.report.figures import all_figures  # matplotlib: only when figures are drawn
+    from glutesense.report.figures_gait import walk_figures
+
     walk = result.protocol is Protocol.WALK
     figures = (walk_figures if walk else all_figures)(result, clinical, recording)
     for f in figures:

@@ -64,11 +64,25 @@ def harmonics_below(freq_hz: float, fs_hz: float, *, max_fraction: float = 0.48)
     return tuple(float(k * freq_hz) for k in range(1, int(limit // freq_hz) + 1) if k * freq_hz < limit)
 
 
-def subtract_sinusoids(x: FloatArray, fs_hz: float, freqs_hz: tuple[float, ...]) -> FloatArray:
+SINUSOID_BLOCK_N = 16384
+"""Samples per block of :func:`subtract_sinusoids` (its memory is ``2 x harmonics x block`` values)."""
+
+
+def subtract_sinusoids(
+    x: FloatArray, fs_hz: float, freqs_hz: tuple[float, ...], *, block_n: int = SINUSOID_BLOCK_N
+) -> FloatArray:
     """Remove the least-squares fit of constant-amplitude sinusoids at ``freqs_hz``.
 
     Run before a notch so that the notch only has to remove what drifts, which
     keeps its start-up transient (at segment edges) small.
+
+    The fit is that of the whole segment, computed in blocks of ``block_n`` samples: the normal
+    equations (Gram matrix and projections of the basis) are summed block by block and the fit is
+    subtracted block by block, so memory does not grow with the length (a full ``n x 2k`` basis took
+    7 GB on an hour at 2 kHz).  Every block's basis is a phase rotation of one template block
+    (``sin(a + b) = sin a cos b + cos a sin b``), so the sines are evaluated once per segment.  Equal to
+    the whole-record least squares to about 1e-9 of the signal's amplitude (test): the phases of a
+    long record are themselves only that precise.
 
     Parameters
     ----------
@@ -77,8 +91,40 @@ def subtract_sinusoids(x: FloatArray, fs_hz: float, freqs_hz: tuple[float, ...])
     """
     if not freqs_hz or x.size < 8:
         return x.copy()
-    t_s = np.arange(x.size) / fs_hz
-    cols = [f(2 * np.pi * fr * t_s) for fr in freqs_hz for f in (np.sin, np.cos)]
-    basis = np.column_stack(cols)
-    coef, *_ = np.linalg.lstsq(basis, x, rcond=None)
-    return np.asarray(x - basis @ coef)
+    x = np.asarray(x, dtype=np.float64)
+    n = x.size
+    block_n = max(1, min(block_n, n))
+    omega = 2.0 * np.pi * np.asarray(freqs_hz, dtype=np.float64) / fs_hz  # rad per sample
+    theta = omega[:, None] * np.arange(block_n)[None, :]
+    template = np.vstack((np.sin(theta), np.cos(theta)))  # (2k, block_n): sines then cosines
+    starts = range(0, n, block_n)
+    gram = np.zeros((template.shape[0], template.shape[0]))
+    proj = np.zeros(template.shape[0])
+    full_gram = template @ template.T
+    for i0 in starts:
+        m = min(block_n, n - i0)
+        rot = _rotation(omega, i0)
+        u = template[:, :m]
+        g = full_gram if m == block_n else u @ u.T
+        gram += rot @ g @ rot.T
+        proj += rot @ (u @ x[i0 : i0 + m])
+    coef, *_ = np.linalg.lstsq(gram, proj, rcond=None)
+    out = np.empty_like(x)
+    for i0 in starts:
+        m = min(block_n, n - i0)
+        out[i0 : i0 + m] = x[i0 : i0 + m] - (_rotation(omega, i0).T @ coef) @ template[:, :m]
+    return out
+
+
+def _rotation(omega: FloatArray, i0: int) -> FloatArray:
+    """``R`` with ``basis[:, i0 + j] = R @ template[:, j]``: rows sin then cos of ``omega (i0 + j)``."""
+    k = omega.size
+    phi = omega * i0
+    s, c = np.sin(phi), np.cos(phi)
+    rot = np.zeros((2 * k, 2 * k))
+    idx = np.arange(k)
+    rot[idx, idx] = c  # sin(phi + th) = cos(phi) sin(th) + sin(phi) cos(th)
+    rot[idx, k + idx] = s
+    rot[k + idx, idx] = -s  # cos(phi + th) = cos(phi) cos(th) - sin(phi) sin(th)
+    rot[k + idx, k + idx] = c
+    return rot

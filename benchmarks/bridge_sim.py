@@ -82,10 +82,15 @@ class SimSpec:
     seed: int
     n_reps: int = 6
     rest_s: float = 5.0
+    tail_s: float = 1.0
     hold_s: float = 2.5
     pause_s: float = 3.0
     rise_ms_range: tuple[float, float] = (30.0, 250.0)
     lag_ms_range: tuple[float, float] = (-150.0, 250.0)
+    mode: str = "mix"
+    """``"mix"``: every activation draws its shape (60 % the recording's own, else any) and rise time
+    afresh (a stress test); ``"consistent"``: each muscle of the session keeps one shape and rises in
+    a time drawn uniformly within +-20 % of its own mean (the mean uniform in ``rise_ms_range``)."""
 
 
 @dataclass
@@ -125,7 +130,7 @@ def simulate(spec: SimSpec) -> SimRecording:
     rng = np.random.default_rng(spec.seed)
     fs = spec.fs_hz
     rep_s = spec.hold_s + spec.pause_s + 1.0
-    dur = spec.rest_s + spec.n_reps * rep_s + 1.0
+    dur = spec.rest_s + spec.n_reps * rep_s + spec.tail_s
     n = round(dur * fs)
     t = np.arange(n) / fs
     f = np.fft.rfftfreq(n, 1 / fs)
@@ -141,6 +146,7 @@ def simulate(spec: SimSpec) -> SimRecording:
     envs = np.zeros((4, n))
     for role in EMG_ROLES:
         amps[role] = rng.uniform(30.0, 200.0)
+    own = _own_rises(rng, spec) if spec.mode != "mix" else {}
     for r in range(spec.n_reps):
         cue = spec.rest_s + 0.5 + r * rep_s + rng.uniform(-0.2, 0.2)
         events.append((cue, 0.0, "cue", r + 1))
@@ -152,9 +158,12 @@ def simulate(spec: SimSpec) -> SimRecording:
             glute_on = ham_on + rng.uniform(*spec.lag_ms_range) / 1000.0
             for muscle, on in (("hamstring", ham_on), ("glute_max", glute_on)):
                 c = EMG_ROLES.index(f"{muscle}_{side}")
-                # shape: mostly the recording's own, sometimes another (variety within a recording)
-                shape = shape_rec if rng.random() < 0.6 else str(rng.choice(SHAPES))
-                rise_s = rng.uniform(*spec.rise_ms_range) / 1000.0
+                if own:  # the muscle's own shape, its rise time within +-20 % of its own mean
+                    shape, mean_s = own[EMG_ROLES[c]]
+                    rise_s = mean_s * rng.uniform(0.8, 1.2)
+                else:  # mostly the recording's own shape, sometimes another (variety within a recording)
+                    shape = shape_rec if rng.random() < 0.6 else str(rng.choice(SHAPES))
+                    rise_s = rng.uniform(*spec.rise_ms_range) / 1000.0
                 off = lower + rng.uniform(0.05, 0.3)
                 fall_s = rng.uniform(0.15, 0.4)
                 up = shape_value(shape, (t - on) / rise_s)
@@ -207,7 +216,15 @@ def simulate(spec: SimSpec) -> SimRecording:
         _add_artifacts(rng, emg, t, fs, lifts, lowers, amps)
     acc = _accelerometer(rng, dur, lifts, lowers, spec.artifacts)
     return SimRecording(spec, emg, EMG_ROLES, acc, events, truths, active, mains_hz,
-                        {"shape": shape_rec, "mains_hz": mains_hz})
+                        {"shape": shape_rec, "mains_hz": mains_hz, "mode": spec.mode})
+
+
+def _own_rises(rng: np.random.Generator, spec: SimSpec) -> dict[str, tuple[str, float]]:
+    """``consistent`` mode: each channel's shape and mean rise time (s)."""
+    if spec.mode != "consistent":
+        raise ValueError(f"unknown mode {spec.mode!r} (mix, consistent)")
+    lo, hi = spec.rise_ms_range
+    return {role: (str(rng.choice(SHAPES)), rng.uniform(lo / 0.8, hi / 1.2) / 1000.0) for role in EMG_ROLES}
 
 
 def _add_artifacts(rng: np.random.Generator, emg: FloatArray, t: FloatArray, fs: float,

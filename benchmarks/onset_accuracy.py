@@ -2,8 +2,9 @@
 
 Usage::
 
-    python benchmarks/onset_accuracy.py            # full grid (about 10 minutes on 2 cores)
-    python benchmarks/onset_accuracy.py --quick    # small grid (about a minute)
+    python benchmarks/onset_accuracy.py            # full grid, both modes (about 15 minutes on 2 cores)
+    python benchmarks/onset_accuracy.py --quick    # small grid (a few minutes)
+    python benchmarks/onset_accuracy.py --realistic --detectors default   # issue 15's cells only
     bash benchmarks/setup_peers.sh                 # once, to create benchmarks/.venv-peers for the peers
 
 Recordings come from ``benchmarks/bridge_sim.py`` (independent of glutesense's simulators).  Our
@@ -242,8 +243,14 @@ def score(sim: SimRecording, bursts: Bursts, picks: Picks | None,
 
 def _spec_meta(job: Job) -> dict:
     s = job.spec
-    return {"rec": job.rec_id, "fs_hz": s.fs_hz, "snr_db": s.snr_db, "snr_band": job.snr_band,
-            "artifacts": "on" if s.artifacts else "off"}
+    return {"rec": job.rec_id, "mode": s.mode, "fs_hz": s.fs_hz, "snr_db": s.snr_db,
+            "snr_band": job.snr_band, "artifacts": "on" if s.artifacts else "off",
+            "minutes": s_minutes(s)}
+
+
+def s_minutes(spec: SimSpec) -> float:
+    """Length of a recording of ``spec``, minutes (as ``bridge_sim.simulate`` makes it)."""
+    return (spec.rest_s + spec.n_reps * (spec.hold_s + spec.pause_s + 1.0) + spec.tail_s) / 60.0
 
 
 def work(job: Job) -> tuple[list[dict], list[dict], float]:
@@ -255,14 +262,16 @@ def work(job: Job) -> tuple[list[dict], list[dict], float]:
     t0 = time.perf_counter()
     for name in job.detectors:
         crashed, err = False, ""
+        t1 = time.process_time()
         try:
             bursts, picks = run_ours(sim, name)
         except Exception as e:  # a crash of ours is a result too, shown in the table
             crashed, err, bursts, picks = True, f"{type(e).__name__}: {e}", {}, None
+        cpu_s = time.process_time() - t1
         rows, fb, qm = score(sim, bursts, picks, crashed=crashed)
         onset_rows += [{**meta, "method": name, **r} for r in rows]
         rec_rows.append({**meta, "method": name, "false": fb, "quiet_min": qm, "crash": crashed,
-                         "error": err})
+                         "error": err, "cpu_s": cpu_s})
     return onset_rows, rec_rows, time.perf_counter() - t0
 
 
@@ -294,7 +303,7 @@ def run_peers(jobs: list[Job], npz_dir: Path) -> tuple[list[dict], list[dict], s
             rows, fb, qm = score(sim, bursts, None, crashed=crashed)
             onset_rows += [{**meta, "method": method, **r} for r in rows]
             rec_rows.append({**meta, "method": method, "false": fb, "quiet_min": qm, "crash": crashed,
-                             "error": res["error"] or ""})
+                             "error": res["error"] or "", "cpu_s": float(res.get("cpu_s", np.nan))})
     return onset_rows, rec_rows, _peer_versions()
 
 
@@ -422,20 +431,167 @@ PEER_NAMES = ("neurokit2", "biosppy", "biosppy_hodges_bui", "biosppy_bonato")
 
 
 def make_jobs(n_per_cell: int, n_reps: int, detectors: tuple[str, ...], npz_dir: str,
-              seed0: int) -> list[Job]:
-    rng = np.random.default_rng(seed0)
+              seed0: int, modes: tuple[str, ...] = ("mix",),
+              bands: tuple[tuple[float, float], ...] = SNR_BANDS,
+              artifacts_grid: tuple[bool, ...] = (True, False)) -> list[Job]:
+    """The grid's recordings.  The ``mix`` recordings do not depend on which other modes are asked for
+    (each mode draws its SNRs and seeds from its own stream)."""
     jobs = []
-    k = 0
-    for lo, hi in SNR_BANDS:
-        for fs in FS_GRID:
-            for artifacts in (True, False):
-                for _ in range(n_per_cell):
-                    snr = float(rng.uniform(lo, hi))
-                    spec = SimSpec(fs_hz=fs, snr_db=snr, artifacts=artifacts, seed=seed0 * 100000 + k,
-                                   n_reps=n_reps)
-                    jobs.append(Job(f"r{k:04d}", spec, f"{lo:g}-{hi:g}", detectors, npz_dir))
-                    k += 1
+    for m, mode in enumerate(modes):
+        rng = np.random.default_rng(seed0 if mode == "mix" else seed0 + 1000 * (m + 1))
+        k = 0
+        for lo, hi in SNR_BANDS:
+            for fs in FS_GRID:
+                for artifacts in (True, False):
+                    for _ in range(n_per_cell):
+                        snr = float(rng.uniform(lo, hi))
+                        seed = seed0 * 100000 + k + (0 if mode == "mix" else 50000)
+                        k += 1
+                        if (lo, hi) not in bands or artifacts not in artifacts_grid:
+                            continue
+                        spec = SimSpec(fs_hz=fs, snr_db=snr, artifacts=artifacts, seed=seed, n_reps=n_reps,
+                                       mode=mode)
+                        jobs.append(Job(f"{mode[0]}{k - 1:04d}", spec, f"{lo:g}-{hi:g}", detectors, npz_dir))
     return jobs
+
+
+def _lag_abs_error(o: pd.DataFrame, by: list[str]) -> pd.Series:
+    """Median |glute-minus-hamstring lag error| (ms) over reps where both onsets were found."""
+    key = ["method", "rec", "rep", "side"]
+    g = o[o["muscle"] == "glute_max"].set_index(key)
+    h = o[o["muscle"] == "hamstring"].set_index(key)
+    j = g.join(h[["truth_s", "det_s"]].rename(columns={"truth_s": "truth_s_h", "det_s": "det_s_h"}))
+    j["lag_err"] = ((j["det_s"] - j["det_s_h"]) - (j["truth_s"] - j["truth_s_h"])).abs() * 1000.0
+    return j.reset_index().groupby(by, sort=False)["lag_err"].median()
+
+
+def load_oracle() -> tuple[dict[str, dict[str, float]], str]:
+    """The per-cell near-oracle stored by ``information_limit.py --write`` (empty if absent)."""
+    path = HERE / "near_oracle.json"
+    if not path.exists():
+        return {}, "near-oracle: none stored (python benchmarks/information_limit.py --range-only --write)"
+    d = json.loads(path.read_text())
+    return d["cells"], f"near-oracle: {path.name}, {d['per_cell']} onsets per cell and mode ({d['command']})"
+
+
+def oracle_cells(onsets: pd.DataFrame, recs: pd.DataFrame, mode: str, method: str,
+                 oracle: dict[str, dict[str, float]], peers: list[str]) -> pd.DataFrame:
+    """Per cell (SNR band x fs, artifacts on) of one mode: ``method``, its ratio to the near-oracle,
+    and the peers' median |error| and found% beside."""
+    o = onsets[(onsets["mode"] == mode) & (onsets["artifacts"] == "on") & (onsets["snr_band"] != "0-3")]
+    r = recs[(recs["mode"] == mode) & (recs["artifacts"] == "on") & (recs["snr_band"] != "0-3")]
+    t = summarize(o, r, ["snr_band", "fs_hz", "method"])
+    lag = _lag_abs_error(o.assign(found=o["det_s"].notna()), ["snr_band", "fs_hz", "method"])
+    rows = []
+    for (band, fs, m), v in t.iterrows():
+        if m != method:
+            continue
+        lo, hi = (float(x) for x in str(band).split("-"))
+        orc = oracle.get(f"{mode}@{lo:g}-{hi:g}@{fs:g}", {})
+        row = {"snr_band": band, "fs_hz": int(fs), "found%": v["found%"], "FB/min": v["FB/min"],
+               "med|e|": v["med|e|"], "p90|e|": v["p90|e|"], "lag|e|": lag.get((band, fs, m), np.nan),
+               "order%": v["order%"], "cal2sd%": v["cal2sd%"], "oracle med": orc.get("med", np.nan),
+               "oracle p90": orc.get("p90", np.nan)}
+        row["x med"] = row["med|e|"] / row["oracle med"] if orc else np.nan
+        row["x p90"] = row["p90|e|"] / row["oracle p90"] if orc else np.nan
+        for peer in peers:
+            if (band, fs, peer) in t.index:
+                row[f"{peer} med"] = t.loc[(band, fs, peer), "med|e|"]
+                row[f"{peer} found%"] = t.loc[(band, fs, peer), "found%"]
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(["snr_band", "fs_hz"]) if rows else pd.DataFrame()
+
+
+def issue15_targets(cells: pd.DataFrame, mode: str, lag_overall: float, order_overall: float) -> list[str]:
+    """Issue 15's targets for one mode on the per-cell table (realistic range)."""
+    if cells.empty:
+        return []
+    if mode == "mix":
+        return [f"median within 1.25x of the shape-inferred near-oracle in every cell: worst "
+                f"{cells['x med'].max():.2f}x; p90: worst {cells['x p90'].max():.2f}x"]
+    def mark(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+    return [
+        f"found >= 99 % in every cell: worst {cells['found%'].min():.1f} % "
+        f"({mark(cells['found%'].min() >= 99)})",
+        f"false bursts <= 1 /min: worst {cells['FB/min'].max():.2f} ({mark(cells['FB/min'].max() <= 1)})",
+        f"median |e| <= 12 ms in every cell: worst {cells['med|e|'].max():.1f} "
+        f"({mark(cells['med|e|'].max() <= 12)})",
+        f"p90 |e| <= 50 ms in every cell: worst {cells['p90|e|'].max():.1f} "
+        f"({mark(cells['p90|e|'].max() <= 50)})",
+        f"lag |error| median <= 12 ms: {lag_overall:.1f} ({mark(lag_overall <= 12)})",
+        f"order >= 97 % for |lag| >= 40 ms: {order_overall:.1f} % ({mark(order_overall >= 97)})",
+        f"cells: median at {cells['x med'].min():.2f}-{cells['x med'].max():.2f}x and p90 at "
+        f"{cells['x p90'].min():.2f}-{cells['x p90'].max():.2f}x of the near-oracle told the shape and mean",
+    ]
+
+
+def speed_lines(recs: pd.DataFrame) -> list[str]:
+    """CPU seconds per minute of recording, per method, and each against the default's."""
+    if "cpu_s" not in recs:
+        return []
+    r = recs.groupby("method")[["cpu_s", "minutes"]].sum()
+    r["s/min"] = r["cpu_s"] / r["minutes"]
+    ref = r["s/min"].get("default", np.nan)
+    return [f"{m}: {v:.2f} CPU s per minute of recording ({v / ref:.2f}x default)"
+            for m, v in r["s/min"].sort_values().items() if np.isfinite(v)]
+
+
+def print_mode(onsets: pd.DataFrame, recs: pd.DataFrame, detectors: tuple[str, ...],
+               mode: str) -> dict[str, pd.DataFrame]:
+    """The issue 3 tables for one mode; returns its realistic, all and per-condition summaries."""
+    onsets = onsets[onsets["mode"] == mode]
+    recs = recs[recs["mode"] == mode]
+    target = (onsets["snr_band"] != "0-3") & (onsets["artifacts"] == "on")
+    target_r = (recs["snr_band"] != "0-3") & (recs["artifacts"] == "on")
+    print(f"\n# ===== mode {mode} =====")
+    print("\n## Realistic range (SNR >= 3 dB, 200-2000 Hz, artifacts on), all methods")
+    overall = summarize(onsets[target], recs[target_r], ["method"])
+    print(fmt(overall.sort_values("med|e|")))
+    everything = summarize(onsets, recs, ["method"])
+    if not target.all():
+        print("\n## All recordings (SNR 0-25 dB, artifacts on and off)")
+        print(fmt(everything.sort_values("med|e|")))
+    print("\n## By rise time (realistic range)")
+    o = onsets[target].copy()
+    o["rise"] = pd.cut(o["rise_ms"], [b[0] for b in RISE_BINS] + [RISE_BINS[-1][1]],
+                       labels=[f"{a:g}-{b:g}ms" for a, b in RISE_BINS], include_lowest=True).astype(str)
+    rec_t = recs[target_r]
+    print(fmt(by_truth_attribute(o, rec_t, "rise")))
+    print("\n## By rise shape (realistic range)")
+    print(fmt(by_truth_attribute(o, rec_t, "shape")))
+    print("\n## Per condition (SNR band x fs x artifacts)")
+    cond = summarize(onsets, recs, ["snr_band", "fs_hz", "artifacts", "method"])
+    print(fmt(cond))
+    cond_t = summarize(onsets[target], recs[target_r], ["snr_band", "fs_hz", "method"])
+    print("\n## Issue 3 targets on the realistic range (worst condition = SNR band x fs, artifacts on)")
+    for m in detectors:
+        print(f"- {m}:")
+        for line in check_targets(cond_t, overall, m, onsets[target]):
+            print(f"    {line}")
+    return {"realistic": overall, "all": everything, "condition": cond}
+
+
+def print_oracle(onsets: pd.DataFrame, recs: pd.DataFrame, modes: tuple[str, ...]) -> None:
+    """Per cell: the default against the near-oracle of its mode, peers beside; issue 15's targets."""
+    oracle, note = load_oracle()
+    peers = [p for p in PEER_NAMES if p in set(onsets["method"])]
+    print(f"\n# ===== the default against the near-oracle, per cell (artifacts on); {note}")
+    print("# x med, x p90: the default's median and p90 |error| over the near-oracle's (mix: shape "
+          "inferred; consistent: told the muscle's shape and mean rise); lag|e| median |lag error|, ms")
+    for mode in modes:
+        cells = oracle_cells(onsets, recs, mode, "default", oracle, peers)
+        print(f"\n## mode {mode}")
+        if cells.empty:
+            print("(no default rows)")
+            continue
+        print(cells.to_string(float_format=lambda v: f"{v:.1f}"))
+        o = onsets[(onsets["mode"] == mode) & (onsets["artifacts"] == "on") & (onsets["snr_band"] != "0-3")]
+        lag = _lag_abs_error(o, ["method"]).get("default", np.nan)
+        order = _order_accuracy(o, ["method"]).get("default", np.nan)
+        print(f"### issue 15 targets, mode {mode}")
+        for line in issue15_targets(cells, mode, float(lag), float(order)):
+            print(f"- {line}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -444,6 +600,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="1 recording of 3 reps per condition instead of 3 recordings of 6 reps")
     ap.add_argument("--per-cell", type=int, default=None, help="recordings per condition")
     ap.add_argument("--detectors", default=None, help="comma-separated glutesense detectors (default: all)")
+    ap.add_argument("--mode", choices=["mix", "consistent", "both"], default="both",
+                    help="bridge_sim mode: per-activation mix (stress test), consistent (each muscle keeps "
+                         "its shape and rise time +-20 %%), or both (default)")
+    ap.add_argument("--realistic", action="store_true",
+                    help="only the realistic range (SNR >= 3 dB, artifacts on)")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--save", default=None, help="write per-onset rows to this CSV")
@@ -454,10 +615,13 @@ def main(argv: list[str] | None = None) -> int:
     detectors = tuple(args.detectors.split(",")) if args.detectors else tuple(DETECTOR_CLASSES)
     n_per_cell = args.per_cell or (1 if args.quick else 3)
     n_reps = 3 if args.quick else 6
+    modes = ("mix", "consistent") if args.mode == "both" else (args.mode,)
     t_start = time.perf_counter()
     npz_dir = Path(tempfile.mkdtemp(prefix="glutesense-bench-"))
     try:
-        jobs = make_jobs(n_per_cell, n_reps, detectors, str(npz_dir), args.seed)
+        jobs = make_jobs(n_per_cell, n_reps, detectors, str(npz_dir), args.seed, modes,
+                         SNR_BANDS[1:] if args.realistic else SNR_BANDS,
+                         (True,) if args.realistic else (True, False))
         with Pool(2) as pool:
             res = pool.map(work, jobs, chunksize=1)
         onset_rows = [r for o, _, _ in res for r in o]
@@ -481,40 +645,28 @@ def main(argv: list[str] | None = None) -> int:
     per_method = len(onsets) // max(onsets["method"].nunique(), 1)
     print(f"# onset_accuracy: {len(jobs)} recordings, {per_method} onsets "
           f"per method; our pipeline: {pipeline}; {peer_note}")
-    bands = [f"{a:g}-{b:g}" for a, b in SNR_BANDS]
-    print(f"# grid: SNR bands {bands} dB x fs {[int(f) for f in FS_GRID]} Hz x "
-          f"artifacts on/off x {n_per_cell} recording(s); seed {args.seed}")
+    given = " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"# command: python benchmarks/onset_accuracy.py {given}")
+    bands = [f"{a:g}-{b:g}" for a, b in (SNR_BANDS[1:] if args.realistic else SNR_BANDS)]
+    print(f"# grid: modes {list(modes)} x SNR bands {bands} dB x fs {[int(f) for f in FS_GRID]} Hz x "
+          f"artifacts {'on' if args.realistic else 'on/off'} x {n_per_cell} recording(s) of {n_reps} reps; "
+          f"seed {args.seed}")
     print("# columns: found% of truth onsets; FB/min false bursts per minute of rest; |e| abs error vs "
           "activation start, ms; e10 vs 10 % of plateau; bias = median signed error (+ late); order% for "
           "|lag| >= 40 ms; cal2sd% share of errors within 2 reported SDs (detectors that report one); "
           "crash = recordings on which the method raised")
-    target = (onsets["snr_band"] != "0-3") & (onsets["artifacts"] == "on")
-    target_r = (recs["snr_band"] != "0-3") & (recs["artifacts"] == "on")
-    print("\n## Realistic range (SNR >= 3 dB, 200-2000 Hz, artifacts on), all methods")
-    overall = summarize(onsets[target], recs[target_r], ["method"])
-    print(fmt(overall.sort_values("med|e|")))
-    print("\n## All recordings (SNR 0-25 dB, artifacts on and off)")
-    everything = summarize(onsets, recs, ["method"])
-    print(fmt(everything.sort_values("med|e|")))
-    print("\n## By rise time (realistic range)")
-    o = onsets[target].copy()
-    o["rise"] = pd.cut(o["rise_ms"], [b[0] for b in RISE_BINS] + [RISE_BINS[-1][1]],
-                       labels=[f"{a:g}-{b:g}ms" for a, b in RISE_BINS], include_lowest=True).astype(str)
-    rec_t = recs[target_r]
-    print(fmt(by_truth_attribute(o, rec_t, "rise")))
-    print("\n## By rise shape (realistic range)")
-    print(fmt(by_truth_attribute(o, rec_t, "shape")))
-    print("\n## Per condition (SNR band x fs x artifacts)")
-    cond = summarize(onsets, recs, ["snr_band", "fs_hz", "artifacts", "method"])
-    print(fmt(cond))
-    cond_t = summarize(onsets[target], recs[target_r], ["snr_band", "fs_hz", "method"])
-    print("\n## Issue 3 targets on the realistic range (worst condition = SNR band x fs, artifacts on)")
-    for m in detectors:
-        print(f"- {m}:")
-        for line in check_targets(cond_t, overall, m, onsets[target]):
-            print(f"    {line}")
+    tables: dict[str, pd.DataFrame] = {}
+    for mode in modes:
+        shown = print_mode(onsets, recs, detectors, mode)
+        tables = shown if mode == "mix" else tables
+    print_oracle(onsets, recs, modes)
+    print("\n# speed (same run, same recordings; peers in their own process)")
+    for line in speed_lines(recs):
+        print(f"- {line}")
     print(f"\n# wall time {time.perf_counter() - t_start:.0f} s (our detectors {ours_s:.0f} s CPU)")
-    tables = {"realistic": overall, "all": everything, "condition": cond}
+    if (args.reference or args.write_reference) and (args.realistic or "mix" not in modes):
+        print("# reference: only the mix grid is stored and compared (drop --realistic / --mode consistent)")
+        return 1 if args.reference else 0
     figures = {"args": {"quick": args.quick, "per_cell": n_per_cell, "seed": args.seed},
                "figures": reference_figures(tables)}
     if args.write_reference:

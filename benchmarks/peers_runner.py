@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import warnings
 from collections.abc import Callable
 from multiprocessing import Pool
@@ -101,13 +102,14 @@ def run_one(path: str) -> tuple[str, dict[str, dict[str, object]]]:
     for name, fn in METHODS.items():
         channels: dict[str, Spans] = {}
         error = None
+        t0 = time.process_time()
         try:
             for i, role in enumerate(roles):
                 channels[role] = fn(np.asarray(d["emg_uv"][i], dtype=float), fs, rest)
         except Exception as e:  # a peer's crash is a result, not our failure
             error = f"{type(e).__name__}: {str(e)[:160]}"
             channels = {}
-        res[name] = {"error": error, "channels": channels}
+        res[name] = {"error": error, "channels": channels, "cpu_s": time.process_time() - t0}
     return Path(path).name, res
 
 

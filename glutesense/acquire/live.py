@@ -44,6 +44,7 @@ class LiveEnvelopes:
     def __init__(self, devices: tuple[DeviceSetup, ...]):
         self._devices = devices
         self._channels: dict[tuple[int, int], tuple[Role, _Channel]] = {}
+        self._rate: dict[int, list[int]] = {}  # device -> [first t_rx_ns, last t_rx_ns, samples after first]
 
     def _channel(self, device: int, index: int, fs_hz: float) -> tuple[Role, _Channel] | None:
         key = (device, index)
@@ -69,6 +70,7 @@ class LiveEnvelopes:
         b = decoded.block
         if b.stream is not StreamKind.EMG:
             return {}
+        self._count(decoded)
         out = {}
         for i in range(b.data.shape[1]):
             got = self._channel(decoded.device, i, b.fs_hz)
@@ -84,6 +86,18 @@ class LiveEnvelopes:
                 ch.history.append(float(env[k]))
             ch.n_seen += env.size
         return out
+
+    def _count(self, decoded: DecodedBlock) -> None:
+        r = self._rate.get(decoded.device)
+        if r is None:
+            self._rate[decoded.device] = [decoded.t_rx_ns, decoded.t_rx_ns, 0]
+        else:
+            r[1] = decoded.t_rx_ns
+            r[2] += decoded.block.n_samples
+
+    def rates_hz(self) -> dict[int, float]:
+        """Effective EMG sample rate per device so far (samples received over receive time), Hz."""
+        return {d: r[2] / ((r[1] - r[0]) / 1e9) for d, r in self._rate.items() if r[1] > r[0]}
 
     def levels(self) -> dict[Role, float]:
         """Latest envelope value per role, µV."""

@@ -107,6 +107,22 @@ async def record(
         How long after a rep's last cue a dropped link still interrupts it, and the least
         pause (countdown) before a repeated rep, session s.
     """
+    links = await connect_all(link_factory)
+    try:
+        writer, start_ns = await _open(links, open_writer, clock, channels)
+        pacing = Pacing(status_interval_s, drain_s, log_gaps, settle_s, resume_s)
+        ordered = sorted(schedule, key=lambda c: c.t_s)
+        session = GuidedSession(
+            links, writer, ordered, clock, start_ns, pacing, on_status=on_status, marks=marks
+        )
+        return await session.run()
+    finally:
+        for link in links:
+            await link.close()
+
+
+async def connect_all(link_factory: Callable[[], Link | Sequence[Link]]) -> list[Link]:
+    """Make and connect the links, in order; on a failure close those connected, then re-raise."""
     made = link_factory()
     links: list[Link] = list(made) if isinstance(made, Sequence) else [made]
     if not links:
@@ -121,17 +137,7 @@ async def record(
             with contextlib.suppress(Exception):
                 await link.close()
         raise
-    try:
-        writer, start_ns = await _open(links, open_writer, clock, channels)
-        pacing = Pacing(status_interval_s, drain_s, log_gaps, settle_s, resume_s)
-        ordered = sorted(schedule, key=lambda c: c.t_s)
-        session = GuidedSession(
-            links, writer, ordered, clock, start_ns, pacing, on_status=on_status, marks=marks
-        )
-        return await session.run()
-    finally:
-        for link in links:
-            await link.close()
+    return links
 
 
 ChannelsArg = Mapping[str, Any] | Callable[[DeviceProfile], Mapping[str, Any] | None] | None

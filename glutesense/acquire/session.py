@@ -362,4 +362,8 @@ class GuidedSession:
             lost_packets=st.lost_packets,
             new_packets=tuple(st.recent),
             notices=tuple(st.notices),
+            n_cues=self.n_cues,
+            rep=None if cur is None else cur.rep,
+            side=None if cur is None or cur.side is None else cur.side.value,
+            n_gaps=st.n_gaps,
         )

@@ -31,6 +31,14 @@ class RecorderStatus:
         Packets received since the previous status.
     notices : tuple of str
         Link notices since the previous status (``disconnect``, ``reconnect``, ...).
+    n_cues : int
+        Cues given so far (a plain log prints each new one once).
+    rep : int or None
+        The current cue's rep (1-based), None outside reps.
+    side : str or None
+        The current cue's side (single-leg stand), else None.
+    n_gaps : int
+        Gaps in the sequence counters so far.
     """
 
     t_s: float
@@ -44,6 +52,10 @@ class RecorderStatus:
     lost_packets: int
     new_packets: tuple[RawPacket, ...] = ()
     notices: tuple[str, ...] = ()
+    n_cues: int = 0
+    rep: int | None = None
+    side: str | None = None
+    n_gaps: int = 0
 
 
 @dataclass(frozen=True)

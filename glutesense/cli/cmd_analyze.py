@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from glutesense.cli.errors import UsageError
-from glutesense.cli.progress import track
+from glutesense.cli.progress import stages
 from glutesense.io import InputError, load_recording, parse_map
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
@@ -71,9 +73,18 @@ def load(path: str, args: argparse.Namespace) -> Recording:
 
 
 def analyze_to(
-    rec: Recording, protocol: Protocol, detector: str, out_dir: Path, *, report: bool = True
+    rec: Recording,
+    protocol: Protocol,
+    detector: str,
+    out_dir: Path,
+    *,
+    report: bool = True,
+    on_write: Callable[[], None] | None = None,
 ) -> AnalysisResult:
-    """Analyze ``rec`` and write every output (``report=False``: the tables) into ``out_dir``."""
+    """Analyze ``rec`` and write every output (``report=False``: the tables) into ``out_dir``.
+
+    ``on_write`` is called between the analysis and the writing (the progress bar's next stage).
+    """
     from glutesense.analysis.pipeline import analyze
     from glutesense.report import write_outputs
 
@@ -81,6 +92,8 @@ def analyze_to(
         result = analyze(rec, protocol, detector=detector)
     except ValueError as e:
         raise UsageError(str(e) if rec.source and rec.source in str(e) else f"{rec.source}: {e}") from None
+    if on_write is not None:
+        on_write()
     write_outputs(result, rec, out_dir, report=report)
     return result
 
@@ -97,12 +110,23 @@ def run(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file")
     multi = len(inputs) > 1
-    for path in track(inputs, "analyzing", total=len(inputs)):
-        rec = load(path, args)
-        target = out / Path(path).stem if multi else out
-        report = not getattr(args, "no_report", False)
-        result = analyze_to(rec, protocol, args.detector, target, report=report)
-        print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
-        for line in verdict_lines(result):
-            print(f"  {line}")
+    report = not getattr(args, "no_report", False)
+    with stages(3 * len(inputs)) as step:
+        for path in inputs:
+            name = Path(path).name
+            step(f"{name}: reading")
+            rec = load(path, args)
+            target = out / Path(path).stem if multi else out
+            step(f"{name}: analyzing")
+            result = analyze_to(
+                rec,
+                protocol,
+                args.detector,
+                target,
+                report=report,
+                on_write=partial(step, f"{name}: writing {'the report' if report else 'tables'}"),
+            )
+            print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
+            for line in verdict_lines(result):
+                print(f"  {line}")
     return 0

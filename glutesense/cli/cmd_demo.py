@@ -72,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
         args.sim_false_starts = args.sim_false_starts or 1
     req = request_from_args(args, session)
     print(
-        f"recording a {args.protocol} test from the virtual sensor "
-        f"({_pace(req.speed)}) ...",
+        f"recording a {args.protocol} test from the virtual sensor ({_pace(req.speed)}) ...",
         file=sys.stderr,
     )
     run_record(req)

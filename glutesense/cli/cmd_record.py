@@ -8,16 +8,12 @@ import datetime as dt
 import math
 import re
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from glutesense.cli.errors import UsageError
-from glutesense.cli.liveview import LiveView
-from glutesense.model.records import StreamKind
-from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol, Role, Side
-from glutesense.version import __version__
+from glutesense.cli.record_request import RecordRequest
+from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol, Side
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
 _SUBJECT_RE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
@@ -94,38 +90,17 @@ def add_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--scan-timeout", type=float, default=5.0, help="how long to look for the device, s")
     p.add_argument(
+        "--plain",
+        action="store_true",
+        help="plain timestamped lines (cues, link notices, gaps, counters) instead of the live view; "
+        "the default when standard output is not a terminal",
+    )
+    p.add_argument(
         "--lsl", action="store_true", help="also publish the decoded streams and cues on Lab Streaming Layer"
     )
     add_schedule_args(p, reps=5)
     add_sim_args(p, speed=1.0)
     p.set_defaults(run=run)
-
-
-@dataclass(frozen=True)
-class RecordRequest:
-    """Everything a recording needs, gathered from the command line."""
-
-    device: str
-    out: Path
-    subject: str
-    protocol: Protocol
-    reps: int
-    sides: tuple[Side, ...]
-    rest_s: float
-    rep_period_s: float
-    hold_s: float
-    speed: float
-    channel_map: Mapping[Role, str]
-    sim: Mapping[str, Any]
-    scan_timeout_s: float
-    devices: tuple[str, ...] = ()
-    """Every device to record, in device-index order (empty: just ``device``)."""
-    lsl: bool = False
-    """Publish on Lab Streaming Layer too (:class:`glutesense.lsl.outlet.LslPublisher`)."""
-
-    @property
-    def all_devices(self) -> tuple[str, ...]:
-        return self.devices or (self.device,)
 
 
 def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
@@ -191,171 +166,8 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         sim=sim,
         scan_timeout_s=args.scan_timeout,
         lsl=bool(getattr(args, "lsl", False)),
+        plain=True if getattr(args, "plain", False) else (None if hasattr(args, "plain") else False),
     )
-
-
-def _channels(profile_name: str, channel_map: Mapping[Role, str]) -> dict[str, list[dict[str, Any]]] | None:
-    """Profile channel specs with roles remapped by ``--map`` (None: profile defaults)."""
-    if not channel_map:
-        return None
-    from dataclasses import replace
-
-    from glutesense.profiles import get_profile
-
-    profile = get_profile(profile_name)
-    names = {c.name for cs in profile.channels.values() for c in cs}
-    for name in channel_map.values():
-        if name not in names:
-            raise UsageError(
-                f"--map: device {profile.name} has no channel {name!r} (channels: {', '.join(sorted(names))})"
-            )
-    by_name = {name: role for role, name in channel_map.items()}
-    mapped_roles = set(channel_map)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for kind, specs in profile.channels.items():
-        new = []
-        for c in specs:
-            role: Role | None = by_name.get(c.name, None if c.role in mapped_roles else c.role)
-            new.append(replace(c, role=role).to_json())
-        out[kind.name.lower()] = new
-    return out
-
-
-def setup_warning(profile_name: str, channels: Mapping[str, Any] | None) -> str | None:
-    """Why a device's channel map cannot carry a glute max + hamstring pair, or None if it can."""
-    from glutesense.profiles import get_profile
-
-    profile = get_profile(profile_name)
-    if channels is None:
-        roles = {c.role for cs in profile.channels.values() for c in cs if c.role is not None}
-    else:
-        roles = {Role(c["role"]) for cs in channels.values() for c in cs if c.get("role")}
-    pair = any(Role(f"glute_max_{x}") in roles and Role(f"hamstring_{x}") in roles for x in "lr")
-    if pair:
-        return None
-    emg = [c.name for c in profile.channels.get(StreamKind.EMG, ())]
-    if not emg:
-        return (
-            f"{profile.name} records movement only (no EMG): analysis needs a glute_max and a hamstring "
-            "channel, so combine it with an EMG sensor"
-        )
-    example = f"glute_max_l={emg[0]},hamstring_l={emg[min(1, len(emg) - 1)]}"
-    return (
-        f"{profile.name}: no side has both a glute_max and a hamstring channel mapped; map its EMG "
-        f"channels ({', '.join(emg)}) with --map, e.g. --map {example}, or add a second sensor"
-    )
-
-
-async def record_session(req: RecordRequest, *, show: bool) -> Any:
-    """Connect, guide and record; returns the recorder's result."""
-    from glutesense.acquire.live import LiveEnvelopes
-    from glutesense.acquire.ports import Link
-    from glutesense.acquire.recorder import RecorderStatus, build_schedule, record
-    from glutesense.decode.decoder import SessionDecoder
-    from glutesense.profiles import get_profile
-    from glutesense.session import SessionWriter
-    from glutesense.transport.ble import SensorLink
-    from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock
-    from glutesense.virtual.devices import is_sim, link_target, resolve_backend, sim_profile
-
-    clock: Any = ScaledClock(req.speed) if req.speed != 1 else MonotonicClock()
-    if math.isinf(req.speed):
-        clock = LoopClock()  # with run_in_virtual_time: sleeps take no real time
-    targets = req.all_devices
-    backends = [
-        resolve_backend(target, clock=clock, protocol=req.protocol, sim=_sim_options(req.sim, i))
-        for i, target in enumerate(targets)
-    ]
-    try:
-        schedule = build_schedule(req.protocol, req.reps, req.sides, req.rest_s, req.rep_period_s, req.hold_s)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-
-    setups: list[str | None] = []  # per device, in index order: why it cannot carry a pair
-
-    def channels(profile: Any) -> dict[str, list[dict[str, Any]]] | None:
-        first = not setups  # --map applies to device 0
-        mapped = _channels(profile.name, req.channel_map) if req.channel_map and first else None
-        setups.append(setup_warning(profile.name, mapped))
-        return mapped
-
-    meta_extra = {
-        "format": "glutesense-session",
-        "format_version": 1,
-        "software_version": __version__,
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "subject": req.subject,
-        "protocol": req.protocol.value,
-        "side": "both" if len(req.sides) == 2 else req.sides[0].value,
-        "reps": req.reps,
-    }
-    state: dict[str, Any] = {}
-    view = LiveView(enabled=show, title=f"{req.protocol.value}  {req.subject}")
-
-    def open_writer(meta: Mapping[str, Any]) -> SessionWriter:
-        full = {**meta_extra, **meta}
-        # a pair of glute max + hamstring channels on any one device is enough
-        pair_warnings = [] if None in setups else [w for w in setups if w]
-        warnings = [*pair_warnings, *meta.get("setup_warnings", ())]
-        if warnings:
-            full["setup_warnings"] = warnings
-            state["warnings"] = warnings
-        state["decoder"] = SessionDecoder(full)
-        state["live"] = LiveEnvelopes(state["decoder"].devices)
-        writer = SessionWriter(req.out, full)
-        if req.lsl:
-            from glutesense.lsl.outlet import LslPublisher
-
-            return LslPublisher(writer, full, clock.now_ns())  # type: ignore[return-value]
-        return writer
-
-    def on_status(s: RecorderStatus) -> None:
-        dec, live = state.get("decoder"), state.get("live")
-        if dec is not None and live is not None:
-            for pkt in s.new_packets:
-                for block in dec.push(pkt):
-                    live.feed(block)
-        countdown = f"  in {s.countdown_s:.0f}" if s.countdown_s else ""
-        link = "" if s.connected else "  [link lost: reconnecting]"
-        view.set_status(
-            f"{s.text}{countdown}{link}   ({s.t_s:.0f}/{s.duration_s:.0f} s, "
-            f"{s.n_packets} packets, {s.lost_packets} lost)"
-        )
-        if live is not None:
-            view.update(s.t_s, live)
-
-    def links() -> list[Link]:
-        return [
-            SensorLink(
-                link_target(target, b),
-                clock=clock,
-                backend=b,
-                profile=get_profile(sim_profile(target)) if is_sim(target) else None,
-                device_index=i,
-                scan_timeout_s=req.scan_timeout_s,
-            )
-            for i, (target, b) in enumerate(zip(targets, backends, strict=True))
-        ]
-
-    with view:
-        result = await record(
-            links,
-            open_writer,
-            schedule,
-            clock,
-            on_status=on_status,
-            channels=channels,
-        )
-    for warning in state.get("warnings", ()):
-        print(f"note: {warning}", file=sys.stderr)
-    return result
-
-
-def _sim_options(sim: Mapping[str, Any], index: int) -> dict[str, Any]:
-    """Virtual sensor options of device ``index``: the same person, a distinct address."""
-    if index == 0:
-        return dict(sim)
-    return {**sim, "address": f"5A:1E:00:00:{index + 1:02X}:{index:02X}"}
 
 
 def default_out(subject: str, protocol: str) -> Path:
@@ -369,13 +181,15 @@ def run_record(req: RecordRequest) -> Any:
 
     if req.out.exists():
         raise UsageError(f"{req.out}: already exists; choose another --out")
+    from glutesense.cli.display import make_view
+    from glutesense.cli.record_live import record_session
     from glutesense.transport.clock import run_in_virtual_time
 
-    show = sys.stderr.isatty()
+    view = make_view(f"{req.protocol.value}  {req.subject}", plain=req.plain)
     try:
         if math.isinf(req.speed):
-            return run_in_virtual_time(record_session(req, show=show))
-        return asyncio.run(record_session(req, show=show))
+            return run_in_virtual_time(record_session(req, view))
+        return asyncio.run(record_session(req, view))
     except TransportError as e:
         raise UsageError(str(e)) from None
 

@@ -1,4 +1,7 @@
-"""A rich live view of muscle activity (terminal only; silent otherwise)."""
+"""A rich live view of muscle activity (terminal only; silent otherwise).
+
+See :mod:`glutesense.cli.display` for the plain view with the same calls.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from types import TracebackType
 from typing import Any
 
 from glutesense.acquire.live import LiveEnvelopes
+from glutesense.acquire.status import RecorderStatus
 
 _BARS = " ▁▂▃▄▅▆▇█"
 
@@ -41,6 +45,18 @@ class LiveView:
 
     def set_status(self, text: str) -> None:
         self.status = text
+
+    def on_status(self, s: RecorderStatus, live: LiveEnvelopes | None) -> None:
+        from glutesense.cli.statusline import counters_text, status_text
+
+        self.set_status(f"{status_text(s)}\n{counters_text(s, live)}")
+        if live is not None:
+            self.update(s.t_s, live)
+
+    def line(self, t_s: float, text: str) -> None:
+        """A message that stays above the live table (a gate check, a rep's verdict)."""
+        if self._live is not None:
+            self._live.console.print(f"[{t_s:7.1f} s] {text}", markup=False, highlight=False)
 
     def update(self, t_s: float, live: LiveEnvelopes) -> None:
         if self._live is None:

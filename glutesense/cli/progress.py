@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -27,3 +28,31 @@ def status(message: str) -> None:
     """A one-line status message on stderr, only on a terminal."""
     if is_terminal():
         print(message, file=sys.stderr)
+
+
+@contextmanager
+def stages(total: int, *, console: Any = None) -> Iterator[Callable[[str], None]]:
+    """A bar over ``total`` named stages (read, analyze, write per file) on a terminal (stderr).
+
+    Yields ``step(label)``: the previous stage is done, ``label`` starts.  Off a terminal (pipes, CI,
+    tests) nothing is shown and ``step`` does nothing.  ``console`` (a ``rich.console.Console``) is
+    for tests.
+    """
+    if console is None and not is_terminal():
+        yield lambda label: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=True, console=console) as bar:
+        task = bar.add_task("starting", total=total)
+        started = [False]
+
+        def step(label: str) -> None:
+            bar.update(task, description=label, advance=1 if started[0] else 0)
+            bar.refresh()  # show the new stage now, not at the next tick
+            started[0] = True
+
+        yield step
+        bar.update(task, completed=total)

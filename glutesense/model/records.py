@@ -161,8 +161,19 @@ class Event:
             float(d.get("duration", 0.0) or 0.0),
             str(d["trial_type"]),
             Side(side) if side not in (None, "", "n/a") else None,
-            int(rep) if rep not in (None, "", "n/a") else None,
+            _rep_number(rep) if rep not in (None, "", "n/a") else None,
         )
+
+
+def _rep_number(value: Any) -> int:
+    """A rep number from an events table: ``3``, ``"3"`` or ``"3.0"`` (pandas writes a column with
+    missing values as floats); ValueError for anything not a whole number."""
+    if isinstance(value, int | np.integer):
+        return int(value)
+    f = float(value)
+    if not f.is_integer():
+        raise ValueError(f"rep {value!r} is not a whole number")
+    return int(f)
 
 
 @dataclass(frozen=True)

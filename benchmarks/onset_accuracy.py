@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -130,6 +131,9 @@ def _analysis_module():  # type: ignore[no-untyped-def]
 def _memoize_conditioning(mod) -> None:  # type: ignore[no-untyped-def]
     """Benchmark-only speed-up: ``analyze`` conditions every channel once per detector; conditioning is
     deterministic, so within a worker its result is reused for the same samples and settings."""
+    # analyze() conditions each channel in glutesense.analysis.channels (in pipeline before the split)
+    if importlib.util.find_spec("glutesense.analysis.channels") is not None:
+        mod = importlib.import_module("glutesense.analysis.channels")
     if getattr(mod.condition_emg, "_memo", None) is not None:
         return
     original = mod.condition_emg
@@ -609,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--save", default=None, help="write per-onset rows to this CSV")
     ap.add_argument("--reference", default=None, metavar="JSON",
-                    help="compare every figure with this stored run (within +-0.5 ms / % / per min)")
+                    help="compare every figure with this stored run (within +-0.5 ms / %% / per min)")
     ap.add_argument("--write-reference", default=None, metavar="JSON", help="store this run's figures")
     args = ap.parse_args(argv)
     detectors = tuple(args.detectors.split(",")) if args.detectors else tuple(DETECTOR_CLASSES)

@@ -135,15 +135,16 @@ def _dask(jobs: Sequence[Job], address: str | None, n: int) -> Iterator[Outcome]
 
     cluster = None
     if address is None:
-        # Loopback only, on free ports: nothing listens beyond this machine, and a busy 8786/8787
-        # (another Dask, a notebook) does not break the batch.
+        # Loopback only, on free ports (the scheduler's and its web server's: a None dashboard
+        # address would mean 8787): nothing listens beyond this machine, and a busy 8786/8787
+        # (another Dask, a notebook, a second batch) does not break the batch.
         cluster = LocalCluster(
             n_workers=n,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             scheduler_port=0,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             silence_logs=50,
         )
     client = Client(cluster if cluster is not None else address)

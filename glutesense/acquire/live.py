@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from glutesense.decode.decoder import DecodedBlock, DeviceSetup
-from glutesense.model.records import FloatArray, StreamKind
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import StreamKind
 from glutesense.model.roles import Role
 from glutesense.signal.condition import adapt_band
 from glutesense.signal.filters import SosFilter, design_bandpass, design_lowpass

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from glutesense.analysis.squeeze import SqueezeSettings
+from glutesense.analysis.squeeze_types import SqueezeSettings
 from glutesense.analysis.stride_onsets import StrideSettings
 from glutesense.detect.base import Burst
 from glutesense.model.roles import Side

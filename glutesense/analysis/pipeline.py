@@ -18,329 +18,38 @@ whole-channel detection and measures each stride's onsets around its touchdown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.analysis.channels import analyze_channel, row_quality, second_pass, with_activity
 from glutesense.analysis.metrics import (
     MetricSettings,
     RepResult,
-    SideSummary,
     classify_order,
     pick_sustained,
     summarize_side,
     symmetry_index_pct,
 )
-from glutesense.analysis.step_types import MeasureInput
+from glutesense.analysis.results import AnalysisResult, AnalysisSettings, BurstRow, ChannelResult
+from glutesense.analysis.step_types import Measured, MeasureInput
 from glutesense.analysis.steps import STEPS
 from glutesense.detect.base import Burst, DetectionInput
 from glutesense.detect.registry import make_detector
 from glutesense.model.records import Recording
 from glutesense.model.roles import ACC_ROLES, EMG_ROLES, GYR_ROLES, Muscle, Protocol, Role, Side
-from glutesense.protocols import SEGMENTERS, RepWindow, SegmentInput
-from glutesense.signal.condition import ConditionSettings, condition_emg
-from glutesense.signal.envelope import Baseline, baseline_of, quietest_window, rest_window, rms_envelope
+from glutesense.protocols import SEGMENTERS, RepWindow, Segmentation, SegmentInput
+from glutesense.signal.envelope import rest_window
 from glutesense.signal.movement import AngularRate, Tilt, tilt_from_acc
-from glutesense.signal.quality import (
-    SignalQuality,
-    active_level_uv,
-    assess_channel,
-    onset_damage,
-    quality_score,
-    snr_db,
-    stalled_runs,
-)
-from glutesense.signal.units import index_at, n_samples
+from glutesense.signal.units import n_samples
 
-FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    """Settings of :func:`analyze` (detector settings live with the detector).
-
-    Attributes
-    ----------
-    condition : ConditionSettings
-    metrics : MetricSettings
-    pre_cue_s : float
-        A rep window opens this long before its cue (anticipatory activity).
-    quiet_window_s : float
-        Baseline window length when there is no ``rest`` event.  2 s: the quietest of many 1 s windows
-        underestimates the resting level (on motor-unit recordings without events, 3 false bursts per
-        minute of rest against none with a 2 s window, ``benchmarks/outside_csv.py``).
-    trace_window_s, trace_hz : float
-        RMS window and output rate of the envelopes kept for figures and hold amplitudes.
-    """
-
-    condition: ConditionSettings = field(default_factory=ConditionSettings)
-    metrics: MetricSettings = field(default_factory=MetricSettings)
-    pre_cue_s: float = 0.25
-    quiet_window_s: float = 2.0
-    trace_window_s: float = 0.1
-    trace_hz: float = 100.0
-
-
-@dataclass(frozen=True)
-class ChannelResult:
-    """One EMG channel after conditioning and detection.
-
-    Attributes
-    ----------
-    role : Role
-    fs_hz : float
-    band_hz : (float, float)
-    mains_hz : float or None
-    zero_phase : bool
-    baseline : Baseline
-        Of the trace envelope (µV RMS).
-    bursts : tuple of Burst
-    trace_t0_s, trace_hz : float
-    trace_uv : ndarray, shape (n,)
-        RMS envelope, µV, at ``trace_hz`` (for figures and hold amplitudes).
-    quality : SignalQuality
-        Clipping, flat lines and lost samples of the raw channel (:mod:`glutesense.signal.quality`).
-    active_uv : float or None
-        Median trace inside the final sustained bursts (µV RMS), None without one (or before the
-        bursts are final).
-    """
-
-    role: Role
-    fs_hz: float
-    band_hz: tuple[float, float]
-    mains_hz: float | None
-    zero_phase: bool
-    baseline: Baseline
-    bursts: tuple[Burst, ...]
-    trace_t0_s: float
-    trace_hz: float
-    trace_uv: FloatArray
-    quality: SignalQuality
-    active_uv: float | None = None
-
-    @property
-    def snr_db(self) -> float | None:
-        """Activation over rest (:func:`glutesense.signal.quality.snr_db`), None without a contraction."""
-        return snr_db(self.baseline.median, self.active_uv)
-
-    @property
-    def quality_score(self) -> float:
-        """:func:`glutesense.signal.quality.quality_score` of the channel, 0..1."""
-        return quality_score(self.quality, self.snr_db)
-
-    def mean_uv(self, start_s: float, stop_s: float) -> float | None:
-        """Mean of the trace over ``[start_s, stop_s)``, None if empty."""
-        a = max(index_at(start_s, self.trace_hz, self.trace_t0_s), 0)
-        b = min(index_at(stop_s, self.trace_hz, self.trace_t0_s), self.trace_uv.size)
-        seg = self.trace_uv[a:b]
-        seg = seg[np.isfinite(seg)]
-        return float(seg.mean()) if seg.size else None
-
-
-@dataclass(frozen=True)
-class BurstRow:
-    """One row of ``onsets.csv``: a burst with its side, muscle and rep (None outside reps).
-
-    ``burst`` is the detector's own; ``quality`` (0..1) is the channel's quality score times the
-    undamaged share of the onset window (:func:`_row_quality`), and ``confidence`` the two combined.
-    """
-
-    side: Side
-    muscle: Muscle
-    rep: int | None
-    burst: Burst
-    quality: float = 1.0
-
-    @property
-    def confidence(self) -> float:
-        """Detector confidence x channel quality x (1 - damaged share of the onset window)."""
-        return self.burst.confidence * self.quality
-
-
-@dataclass(frozen=True)
-class AnalysisResult:
-    """Everything ``analyze`` found; the report writes it out.
-
-    Attributes
-    ----------
-    protocol : Protocol
-    detector : str
-    detector_settings : mapping
-    settings : AnalysisSettings
-    reps : tuple of RepResult
-        One per rep and side, sorted by side then rep.
-    bursts : tuple of BurstRow
-    sides : tuple of SideSummary
-    symmetry_index_pct : float or None
-        Left/right symmetry of glute activation during the holds.
-    channels : tuple of ChannelResult
-    tilt : Tilt or None
-    rate : AngularRate or None
-        Gyroscope angular rate (deg/s), used for movement onsets when present.
-    rep_source : str
-        How reps were found (``"cue events"``, ``"accelerometer"``, ``"emg"``, or ``""``).
-    notes : tuple of str
-        Conditioning and segmentation notes, for the report.
-    """
-
-    protocol: Protocol
-    detector: str
-    detector_settings: Mapping[str, float | str]
-    settings: AnalysisSettings
-    reps: tuple[RepResult, ...]
-    bursts: tuple[BurstRow, ...]
-    sides: tuple[SideSummary, ...]
-    symmetry_index_pct: float | None
-    channels: tuple[ChannelResult, ...]
-    tilt: Tilt | None
-    rep_source: str
-    notes: tuple[str, ...]
-    rate: AngularRate | None = None
-
-    def channel(self, role: Role) -> ChannelResult | None:
-        for c in self.channels:
-            if c.role is role:
-                return c
-        return None
-
-
-def _analyze_channel(
-    recording: Recording,
-    role: Role,
-    detector_name: str,
-    settings: AnalysisSettings,
-    notes: list[str],
-    *,
-    detect: bool = True,
-) -> tuple[ChannelResult, DetectionInput]:
-    x, fs_hz, t0_s = recording.signal(role)
-    quality = assess_channel(x, fs_hz, t0_s=t0_s)
-    stalled = stalled_runs(quality)
-    if stalled:
-        x = x.copy()
-        for a, b in stalled:
-            x[a:b] = np.nan
-        for start_s, stop_s in quality.runs_s(stalled):
-            notes.append(
-                f"{role.value}: flat line for {stop_s - start_s:.1f} s from {start_s:.1f} s treated as "
-                "lost (electrode contact?)"
-            )
-    cond = condition_emg(x, fs_hz, settings=settings.condition, label=role.value)
-    notes.extend(cond.notes)
-    env = rms_envelope(cond.signal_uv, fs_hz, window_s=settings.trace_window_s)
-    rest = rest_window(recording.events)
-    if rest is None:
-        rest = quietest_window(env, fs_hz, window_s=settings.quiet_window_s, t0_s=t0_s)
-        notes.append(
-            f"{role.value}: no 'rest' event; baseline from the quietest "
-            f"{settings.quiet_window_s:g} s ({rest[0]:.2f}-{rest[1]:.2f} s)"
-        )
-    base = baseline_of(env, fs_hz, rest[0], rest[1], t0_s=t0_s, source="rest")
-    if base is None:
-        raise ValueError(f"{role.value}: resting window {rest[0]:.2f}-{rest[1]:.2f} s holds too few samples")
-    data = DetectionInput(cond.signal_uv, fs_hz, t0_s, rest)
-    bursts = make_detector(detector_name).detect(data) if detect else ()
-    step = max(round(fs_hz / settings.trace_hz), 1)
-    result = ChannelResult(
-        role=role,
-        fs_hz=fs_hz,
-        band_hz=cond.band_hz,
-        mains_hz=cond.mains_hz,
-        zero_phase=cond.zero_phase,
-        baseline=base,
-        bursts=bursts,
-        trace_t0_s=t0_s,
-        trace_hz=fs_hz / step,
-        trace_uv=env[::step].copy(),
-        quality=quality,
-    )
-    return result, data
-
-
-def _with_activity(channel: ChannelResult) -> ChannelResult:
-    """``channel`` with its active level (from its final bursts), which its SNR and score derive from."""
-    active = active_level_uv(
-        channel.trace_uv,
-        channel.trace_hz,
-        channel.trace_t0_s,
-        [(b.onset_s, b.offset_s) for b in channel.bursts],
-    )
-    return replace(channel, active_uv=active)
-
-
-def _row_quality(channel: ChannelResult, burst: Burst) -> float:
-    """Channel score x (1 - damaged share of the onset window)."""
-    return channel.quality_score * (1.0 - onset_damage(channel.quality, burst.onset_s))
-
-
-NO_ACTIVATION = "no activation above the resting level"
-ONLY_SHORT = "only short bursts (no sustained contraction)"
-
-
-def _overlap(a: Burst, b: Burst) -> bool:
-    return a.onset_s < b.offset_s and b.onset_s < a.offset_s
-
-
-def _second_pass(
-    channel: ChannelResult,
-    data: DetectionInput,
-    windows: tuple[RepWindow, ...],
-    detector_name: str,
-    cfg: MetricSettings,
-    *,
-    refine: bool,
-) -> ChannelResult:
-    """Bursts of the detector's sensitive pass (``detect_in``) inside rep windows.
-
-    Windows where the first pass found no sustained burst (and that are not inside an ongoing one)
-    get the sustained bursts of the sensitive pass that overlap no known burst.  With ``refine``
-    (protocols that do not count false starts, i.e. the bridge), a window whose first sustained burst
-    is weak (confidence below ``refine_below_confidence``) and starts more than ``refine_margin_s``
-    after the alarm of a sustained burst of the sensitive pass (a weak contraction the first pass saw
-    only in fragments, or only late) gets that burst instead of the fragments.  The rest, and short
-    bursts where false starts are counted, are left as the first pass found them.
-    """
-    detect_in = getattr(make_detector(detector_name), "detect_in", None)
-    if detect_in is None:
-        return channel
-    mine = [w for w in windows if w.side is channel.role.side]
-    picks = [pick_sustained(channel.bursts, w, cfg) for w in mine]
-    empty = [
-        (w.start_s, w.stop_s)
-        for w, p in zip(mine, picks, strict=True)
-        if p.reason in (NO_ACTIVATION, ONLY_SHORT)
-    ]
-    late = [
-        (w, p.burst)
-        for w, p in zip(mine, picks, strict=True)
-        if refine and p.burst is not None and p.burst.confidence < cfg.refine_below_confidence
-    ]
-    search = empty + [(w.start_s, w.stop_s) for w, _ in late]
-    if not search:
-        return channel
-    found = [b for b in detect_in(data, search) if b.duration_s >= cfg.sustained_s]
-    bursts = list(channel.bursts)
-    for lo, hi in empty:
-        bursts += [
-            b
-            for b in found
-            if lo <= b.alarm_s < hi and not any(_overlap(b, o) for o in bursts)
-        ]
-    for w, pick in late:
-        early = [
-            b
-            for b in found
-            if w.start_s <= b.onset_s < pick.onset_s < b.offset_s
-            and b.alarm_s < pick.onset_s - cfg.refine_margin_s
-        ]
-        if early:
-            b = early[0]
-            bursts = [o for o in bursts if not (w.start_s <= o.onset_s < b.offset_s)] + [b]
-    if bursts == list(channel.bursts):
-        return channel
-    return replace(channel, bursts=tuple(sorted(bursts, key=lambda b: b.onset_s)))
+__all__ = [
+    "AnalysisResult",
+    "AnalysisSettings",
+    "BurstRow",
+    "ChannelResult",
+    "analyze",
+]
 
 
 def _tilt(recording: Recording) -> Tilt | None:
@@ -419,6 +128,105 @@ def _rep_of(side: Side, t_s: float, windows: tuple[RepWindow, ...]) -> int | Non
     return None
 
 
+def _protocol(protocol: Protocol | str) -> Protocol:
+    try:
+        return Protocol(protocol)
+    except ValueError:
+        known = ", ".join(p.value for p in Protocol)
+        raise ValueError(f"unknown protocol {protocol!r} (known: {known})") from None
+
+
+def _sides(recording: Recording) -> tuple[Side, ...]:
+    """The sides with both a glute max and a hamstring channel; ValueError if none."""
+    sides = tuple(
+        s
+        for s in Side
+        if recording.has(Role.emg(Muscle.GLUTE_MAX, s)) and recording.has(Role.emg(Muscle.HAMSTRING, s))
+    )
+    if not sides:
+        raise ValueError(
+            f"{recording.source or 'recording'}: no side has both a glute_max and a hamstring "
+            f"channel (roles present: {', '.join(r.value for r in recording.roles)})"
+        )
+    return sides
+
+
+def _segment(
+    recording: Recording,
+    proto: Protocol,
+    sides: tuple[Side, ...],
+    channels: tuple[ChannelResult, ...],
+    movement: tuple[Tilt | None, AngularRate | None],
+    cfg: AnalysisSettings,
+) -> Segmentation:
+    """The protocol's rep windows, from events, movement and the first pass's bursts."""
+    tilt, rate = movement
+    bursts = {c.role: c.bursts for c in channels}
+    data = SegmentInput(recording.events, sides, tilt, bursts, recording.duration_s, recording.meta, rate)
+    return SEGMENTERS[proto](data, pre_cue_s=cfg.pre_cue_s)
+
+
+def _final_bursts(
+    first: list[tuple[ChannelResult, DetectionInput]],
+    windows: tuple[RepWindow, ...],
+    proto: Protocol,
+    detector: str,
+    cfg: AnalysisSettings,
+    notes: list[str],
+) -> tuple[tuple[ChannelResult, ...], Measured | None]:
+    """The second pass inside rep windows, then the protocol's own step; each channel's active level."""
+    step = STEPS.get(proto)
+    second = step is None or step.second_pass
+    refine = proto is Protocol.BRIDGE
+    channels = tuple(
+        second_pass(c, d, windows, detector, cfg.metrics, refine=refine) if second else c for c, d in first
+    )
+    measured = None
+    if step is not None:
+        signals = {c.role: d for c, d in first}
+        found = {c.role: c.bursts for c in channels}
+        measured = step.measure(MeasureInput(windows, signals, found, cfg.metrics))
+        channels = tuple(replace(c, bursts=measured.bursts.get(c.role, c.bursts)) for c in channels)
+        notes.extend(measured.notes)
+    return tuple(with_activity(c) for c in channels), measured
+
+
+def _reps(
+    channels: tuple[ChannelResult, ...],
+    windows: tuple[RepWindow, ...],
+    proto: Protocol,
+    measured: Measured | None,
+    cfg: MetricSettings,
+) -> tuple[RepResult, ...]:
+    """One result per rep window, or the protocol step's own reps; then the step's patches."""
+    by_role = {c.role: c for c in channels}
+    reps = tuple(
+        _rep_result(
+            w,
+            by_role[Role.emg(Muscle.GLUTE_MAX, w.side)],
+            by_role[Role.emg(Muscle.HAMSTRING, w.side)],
+            proto,
+            cfg,
+        )
+        for w in windows
+    ) if measured is None or measured.reps is None else ()
+    return reps if measured is None else measured.apply(reps)
+
+
+def _rows(channels: tuple[ChannelResult, ...], windows: tuple[RepWindow, ...]) -> tuple[BurstRow, ...]:
+    """Every burst of every channel as an ``onsets.csv`` row, in time order."""
+    rows = []
+    for c in channels:
+        side, muscle = c.role.side, c.role.muscle
+        assert side is not None
+        assert muscle is not None
+        rows += [
+            BurstRow(side, muscle, _rep_of(side, b.onset_s, windows), b, row_quality(c, b))
+            for b in c.bursts
+        ]
+    return tuple(sorted(rows, key=lambda r: (r.burst.onset_s, r.side.value, r.muscle.value)))
+
+
 def analyze(
     recording: Recording,
     protocol: Protocol | str,
@@ -450,91 +258,28 @@ def analyze(
         channel, or a sample rate too low for EMG (messages name the problem).
     """
     cfg = settings or AnalysisSettings()
-    try:
-        proto = Protocol(protocol)
-    except ValueError:
-        known = ", ".join(p.value for p in Protocol)
-        raise ValueError(f"unknown protocol {protocol!r} (known: {known})") from None
-    make_detector(detector)  # fail early on an unknown name
-    sides = tuple(
-        s
-        for s in Side
-        if recording.has(Role.emg(Muscle.GLUTE_MAX, s)) and recording.has(Role.emg(Muscle.HAMSTRING, s))
-    )
-    if not sides:
-        raise ValueError(
-            f"{recording.source or 'recording'}: no side has both a glute_max and a hamstring "
-            f"channel (roles present: {', '.join(r.value for r in recording.roles)})"
-        )
+    proto = _protocol(protocol)
+    probe = make_detector(detector)  # fail early on an unknown name
+    sides = _sides(recording)
     notes: list[str] = []
     step = STEPS.get(proto)
     whole = step is None or step.first_pass
-    first = [
-        _analyze_channel(recording, r, detector, cfg, notes, detect=whole)
-        for r in EMG_ROLES
-        if recording.has(r)
-    ]
-    channels = tuple(c for c, _ in first)
-    tilt = _tilt(recording)
-    rate = _rate(recording)
-    seg = SEGMENTERS[proto](
-        SegmentInput(
-            recording.events,
-            sides,
-            tilt,
-            {c.role: c.bursts for c in channels},
-            recording.duration_s,
-            recording.meta,
-            rate,
-        ),
-        pre_cue_s=cfg.pre_cue_s,
-    )
+    roles = [r for r in EMG_ROLES if recording.has(r)]
+    first = [analyze_channel(recording, r, detector, cfg, notes, detect=whole) for r in roles]
+    tilt, rate = _tilt(recording), _rate(recording)
+    seg = _segment(recording, proto, sides, tuple(c for c, _ in first), (tilt, rate), cfg)
     notes.extend(seg.notes)
-    refine = proto is Protocol.BRIDGE
-    second = step is None or step.second_pass
-    channels = tuple(
-        _second_pass(c, d, seg.reps, detector, cfg.metrics, refine=refine) if second else c for c, d in first
-    )
-    measured = None
-    if step is not None:
-        signals = {c.role: d for c, d in first}
-        found = {c.role: c.bursts for c in channels}
-        measured = step.measure(MeasureInput(seg.reps, signals, found, cfg.metrics))
-        channels = tuple(replace(c, bursts=measured.bursts.get(c.role, c.bursts)) for c in channels)
-        notes.extend(measured.notes)
-    channels = tuple(_with_activity(c) for c in channels)
-    by_role = {c.role: c for c in channels}
-    reps = tuple(
-        _rep_result(
-            w,
-            by_role[Role.emg(Muscle.GLUTE_MAX, w.side)],
-            by_role[Role.emg(Muscle.HAMSTRING, w.side)],
-            proto,
-            cfg.metrics,
-        )
-        for w in seg.reps
-    ) if measured is None or measured.reps is None else ()
-    if measured is not None:
-        reps = measured.apply(reps)
-    rows = []
-    for c in channels:
-        side, muscle = c.role.side, c.role.muscle
-        assert side is not None
-        assert muscle is not None
-        rows += [
-            BurstRow(side, muscle, _rep_of(side, b.onset_s, seg.reps), b, _row_quality(c, b))
-            for b in c.bursts
-        ]
+    channels, measured = _final_bursts(first, seg.reps, proto, detector, cfg, notes)
+    reps = _reps(channels, seg.reps, proto, measured, cfg.metrics)
     summaries = tuple(summarize_side(s, reps) for s in sides)
     by_side = {s.side: s.glute_hold_uv for s in summaries}
-    probe = make_detector(detector)
     return AnalysisResult(
         protocol=proto,
         detector=detector,
         detector_settings=probe.settings_dict(),
         settings=cfg,
         reps=reps,
-        bursts=tuple(sorted(rows, key=lambda r: (r.burst.onset_s, r.side.value, r.muscle.value))),
+        bursts=_rows(channels, seg.reps),
         sides=summaries,
         symmetry_index_pct=symmetry_index_pct(by_side.get(Side.LEFT), by_side.get(Side.RIGHT)),
         channels=channels,

@@ -13,17 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import signal as sps
 
 from glutesense.detect.base import DetectionInput
+from glutesense.detect.binpower import bin_dof
 from glutesense.detect.changepoint import ar_whitening_filter
-from glutesense.detect.default import bin_dof
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import moving_mean
 from glutesense.signal.filters import design_highpass
 from glutesense.signal.units import index_at
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

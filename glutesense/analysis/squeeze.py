@@ -37,64 +37,55 @@ contraction (the burst of the detector's passes that covers most of the time aft
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import special
 
 from glutesense.analysis.power import PowerSeries
-from glutesense.analysis.tries import (
-    Levels,
-    Segment,
-    SqueezeSettings,
-    Try,
-    amplitude,
-    dips,
-    find_tries,
-    levels,
-    segments,
-    walk_back,
-)
-from glutesense.detect.default import RISE_LADDER_S
+from glutesense.analysis.squeeze_types import Held, Squeeze, SqueezeSettings, Try
+from glutesense.detect.default_settings import RISE_LADDER_S
 from glutesense.detect.risefit import fit_rise
-from glutesense.signal.envelope import median_sd
+from glutesense.model.arrays import FloatArray
+from glutesense.model.robust import median_sd
 
-__all__ = ["Held", "Squeeze", "SqueezeSettings", "Try", "amplitude", "analyze_squeeze"]
 
-FloatArray = npt.NDArray[np.float64]
+def amplitude(ps: PowerSeries, smooth_ms: float) -> FloatArray:
+    """``sqrt`` of the power's centred moving mean over ``smooth_ms`` (1 at rest)."""
+    return np.sqrt(np.maximum(ps.smooth(smooth_ms / 1000.0), 0.0))
 
 
 @dataclass(frozen=True)
-class Squeeze:
-    """The try analysis of one rep.
+class _Levels:
+    rest: float
+    on: float
+    off: float
+    hold: float
+    near: float
 
-    Attributes
-    ----------
-    onset_s : float
-        Sustained onset.
-    onset_sd_ms : float
-        Its uncertainty (NaN when kept from the first pass without one).
-    relocated : bool
-        True when the onset was moved off a merged try (rise fit after the foot).
-    tries : tuple of Try
-    separable : bool
-        False when a try did not die back before the next try or the sustained rise.
-    firm_up_ms : float or None
-    hold_level : float
-        ``H``, amplitude in multiples of the resting amplitude.
-    """
-
-    onset_s: float
-    onset_sd_ms: float
-    relocated: bool
-    tries: tuple[Try, ...]
-    separable: bool
-    firm_up_ms: float | None
-    hold_level: float
+    def share(self, value: float) -> float:
+        return (value - self.rest) / max(self.hold - self.rest, 1e-9)
 
 
-def _sustained_start(amp: FloatArray, i0: int, i1: int, lv: Levels, n_hold: int, fill: float) -> int | None:
+def _levels(amp: FloatArray, rest: slice, hold: float, cfg: SqueezeSettings) -> _Levels:
+    a0, sd = median_sd(amp[rest])
+    sd = max(sd, 1e-3)
+    span = max(hold - a0, 0.0)
+    on = max(a0 + max(cfg.on_sd * sd, cfg.on_share * span), cfg.on_ratio * a0)
+    off = a0 + max(cfg.off_sd * sd, cfg.off_share * span)
+    return _Levels(a0, on, off, hold, a0 + cfg.near_sd * sd)
+
+
+def walk_back(amp: FloatArray, i: int, floor: int, level: float) -> int:
+    """The index after the last one in ``[floor, i)`` where ``amp`` lies at or below ``level`` (``floor``
+    if none): where a rise that crosses a higher level at ``i`` left the resting level."""
+    seg = np.nan_to_num(amp[floor:i], nan=0.0)
+    at = np.flatnonzero(seg <= level)
+    return floor + int(at[-1]) + 1 if at.size else floor
+
+
+def _sustained_start(amp: FloatArray, i0: int, i1: int, lv: _Levels, n_hold: int, fill: float) -> int | None:
     """First index in ``[i0, i1)`` at half the hold level from which ``amp`` stays above ``on``."""
     half = lv.rest + 0.5 * (lv.hold - lv.rest)
     above = np.nan_to_num(amp, nan=0.0) >= lv.on
@@ -106,7 +97,7 @@ def _sustained_start(amp: FloatArray, i0: int, i1: int, lv: Levels, n_hold: int,
     return None
 
 
-def _hold_start(amp: FloatArray, i0: int, i1: int, lv: Levels, n_hold: int) -> int:
+def _hold_start(amp: FloatArray, i0: int, i1: int, lv: _Levels, n_hold: int) -> int:
     """First index in ``[i0, i1)`` at 80 % of the hold level from which ``amp`` stays above half of it
     for ``n_hold`` bins: where the held squeeze has risen (a try that reached half the hold level, dipped
     and rose into the squeeze lies before it)."""
@@ -120,8 +111,128 @@ def _hold_start(amp: FloatArray, i0: int, i1: int, lv: Levels, n_hold: int) -> i
     return i1
 
 
+def _dips(seg: FloatArray, lv: _Levels, share: float) -> list[int]:
+    """Indices of dips in ``seg`` back below ``share`` of the preceding peak's excess (peak >= ``on``)."""
+    out: list[int] = []
+    peak, peak_i, low_i = -np.inf, -1, -1
+    for i, v in enumerate(np.nan_to_num(seg, nan=lv.rest)):
+        if v > peak:
+            peak, peak_i, low_i = v, i, -1
+        if peak >= lv.on and v - lv.rest <= share * (peak - lv.rest) and i > peak_i:
+            if low_i < 0 or v < seg[low_i]:
+                low_i = i
+        elif low_i >= 0 and v - lv.rest > share * (peak - lv.rest):
+            out.append(low_i)
+            peak, peak_i, low_i = v, i, -1
+    return out
+
+
+def _is_pop(
+    power: FloatArray,
+    base: float,
+    span: tuple[int, int],
+    bin_s: float,
+    over_hold: float,
+    cfg: SqueezeSettings,
+) -> bool:
+    """True for an electrode pop in bins ``span = [a, b)``: more than ``pop_share`` of the excess power
+    within ``pop_ms`` and more than ``pop_wide_share`` within twice that (a 70 ms try with even ramps
+    holds about 37 % and 64 % there), or a peak ``over_hold`` times beyond the hold level (``pop_over_hold``;
+    tries are not stronger than the squeeze that holds) with more than half of its power within
+    twice ``pop_ms``."""
+    a, b = span
+    seg = np.clip(np.nan_to_num(power[a:b]) - base, 0.0, None)
+    total = float(seg.sum())
+    if total <= 0:
+        return True
+
+    def best(ms: float) -> float:
+        w = max(1, round(ms / 1000.0 / bin_s))
+        return 1.0 if w >= seg.size else float(np.max(np.convolve(seg, np.ones(w), mode="valid"))) / total
+
+    wide = best(2.0 * cfg.pop_ms)
+    return (best(cfg.pop_ms) > cfg.pop_share and wide > cfg.pop_wide_share) or (
+        over_hold > cfg.pop_over_hold and wide > 0.5
+    )
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A rise above ``on`` in bins ``[start, end)``; ``ended`` if it died back before the scan's end."""
+
+    start: int
+    end: int
+    peak: int
+    ended: bool
+
+
+def _segments(
+    amp: FloatArray, i0: int, i1: int, lv: _Levels, relax_share: float, gap_n: int
+) -> list[_Segment]:
+    """Rises above ``on`` in bins ``[i0, i1)``, each from where it left the ``near`` level to where it
+    died back below ``max(off, rest + relax_share (its peak - rest))`` and did not rise above ``on``
+    again within ``gap_n`` bins (module docstring, step 4)."""
+    a = np.nan_to_num(amp, nan=0.0)
+    out: list[_Segment] = []
+    i, floor = i0, i0
+    while i < i1:
+        up = np.flatnonzero(a[i:i1] >= lv.on)
+        if not up.size:
+            break
+        j = i + int(up[0])
+        start = walk_back(amp, j, floor, lv.near)
+        k, pk = j, j
+        while k < i1:
+            if a[k] > a[pk]:
+                pk = k
+            if a[k] <= max(lv.off, lv.rest + relax_share * (a[pk] - lv.rest)):
+                again = np.flatnonzero(a[k : min(k + gap_n, i1)] >= lv.on)
+                if not again.size:
+                    break
+                k += int(again[0])
+            k += 1
+        out.append(_Segment(start, k, pk, k < i1))
+        i = floor = k
+    return out
+
+
+def _tries(
+    ps: PowerSeries,
+    amp: FloatArray,
+    dip_amp: FloatArray,
+    segs: list[_Segment],
+    lv: _Levels,
+    cfg: SqueezeSettings,
+) -> list[Try]:
+    """Tries from the rises before the sustained one, each split at dips that did not relax (step 4)."""
+    min_n = max(1, round(cfg.min_try_ms / 1000.0 / ps.bin_s))
+    on_n = max(1, round(cfg.min_on_ms / 1000.0 / ps.bin_s))
+    base = float(lv.rest**2)
+    out: list[Try] = []
+    for sg in segs:
+        cuts = [sg.start + d for d in _dips(dip_amp[sg.start : sg.end], lv, cfg.dip_share)]
+        edges = [sg.start, *cuts, sg.end]
+        for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
+            piece = np.nan_to_num(amp[lo:hi], nan=0.0)
+            high = int(np.count_nonzero(piece >= lv.on))
+            over = float(piece.max()) / max(lv.hold, 1e-9)
+            if hi - lo < min_n or high < on_n or _is_pop(ps.power, base, (lo, hi), ps.bin_s, over, cfg):
+                continue
+            pk = lo + int(np.argmax(piece))
+            out.append(
+                Try(
+                    onset_s=ps.t0_s + lo * ps.bin_s,
+                    offset_s=ps.t0_s + hi * ps.bin_s,
+                    peak_s=ps.t0_s + (pk + 0.5) * ps.bin_s,
+                    peak_share=lv.share(float(piece.max())),
+                    relaxed=sg.ended and k == len(edges) - 2,
+                )
+            )
+    return out
+
+
 def _refit(
-    ps: PowerSeries, span: tuple[int, int, int], amp: FloatArray, lv: Levels, prior_ms: float
+    ps: PowerSeries, span: tuple[int, int, int], amp: FloatArray, lv: _Levels, prior_ms: float
 ) -> tuple[float, float]:
     """Rise fit of the sustained onset within bins ``[first, last]`` of ``span = (lo, first, last)``."""
     i_lo, i_first, i_last = span
@@ -147,27 +258,6 @@ def _refit(
     return fit.onset_s, 1000.0 * fit.onset_sd_s
 
 
-@dataclass(frozen=True)
-class Held:
-    """The contraction that holds, as the detector's passes saw it.
-
-    Attributes
-    ----------
-    start_s, stop_s : float
-        Its span ``[start_s, stop_s)`` (a burst that began before the cue, e.g. the stance glute's
-        tone, starts at the cue here).
-    onset_s : float or None
-        The detector's onset, when the burst began in the rep's window (None for a burst already
-        active: its onset is the stance, not the squeeze).
-    onset_sd_ms : float
-    """
-
-    start_s: float
-    stop_s: float
-    onset_s: float | None
-    onset_sd_ms: float = float("nan")
-
-
 def _baseline(
     amp: FloatArray, ps: PowerSeries, rest_bins: slice, cue_s: float, cfg: SqueezeSettings
 ) -> slice:
@@ -183,7 +273,7 @@ def _onset(
     ps: PowerSeries,
     amp: FloatArray,
     span: tuple[int, int, int],
-    lv: Levels,
+    lv: _Levels,
     held: Held,
     cfg: SqueezeSettings,
 ) -> tuple[float, float, bool]:
@@ -228,7 +318,7 @@ def analyze_squeeze(
     if i_end - i_on < 4:
         return None
     hold = float(np.nanmedian(amp[i_end - max(2, round(cfg.hold_share * (i_end - i_on))) : i_end]))
-    lv = levels(amp, _baseline(amp, ps, rest_bins, cue_s, cfg), hold, cfg)
+    lv = _levels(amp, _baseline(amp, ps, rest_bins, cue_s, cfg), hold, cfg)
     if not hold > lv.on:
         return None
     i_cue = ps.index(cue_s)
@@ -237,7 +327,7 @@ def analyze_squeeze(
     if i_sus is None:
         return None
     gap_n = max(1, round(cfg.merge_gap_ms / 1000.0 / ps.bin_s))
-    segs = segments(amp, i_cue, i_sus + 1, lv, cfg.relax_share, gap_n)
+    segs = _segments(amp, i_cue, i_sus + 1, lv, cfg.relax_share, gap_n)
     rising = segs.pop() if segs and not segs[-1].ended else None
     foot = (
         rising.start
@@ -245,12 +335,12 @@ def analyze_squeeze(
         else walk_back(amp, i_sus, segs[-1].end if segs else i_cue, lv.near)
     )
     dip_amp = amplitude(ps, cfg.dip_smooth_ms)
-    into = dips(dip_amp[foot : _hold_start(dip_amp, i_sus, i_end, lv, n_hold)], lv, cfg.squeeze_dip_share)
-    if into:  # a try ran into the squeeze: it is the part before the last dip
-        segs.append(Segment(foot, foot + into[-1], foot, False))
-        foot += into[-1]
+    dips = _dips(dip_amp[foot : _hold_start(dip_amp, i_sus, i_end, lv, n_hold)], lv, cfg.squeeze_dip_share)
+    if dips:  # a try ran into the squeeze: it is the part before the last dip
+        segs.append(_Segment(foot, foot + dips[-1], foot, False))
+        foot += dips[-1]
     segs = [sg for sg in segs if sg.start >= i_cue]
-    tries = find_tries(ps, amp, dip_amp, segs, lv, cfg)
+    tries = _tries(ps, amp, dip_amp, segs, lv, cfg)
     floor = segs[-1].end if segs else (min(i_cue, i_on) if held.onset_s is None else 0)
     onset_s, sd_ms, moved = _onset(ps, amp, (floor, foot, i_sus), lv, held, cfg)
     return Squeeze(

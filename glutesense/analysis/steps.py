@@ -16,7 +16,8 @@ from types import MappingProxyType
 
 from glutesense.analysis.metrics import TRY_DETECTOR, MetricSettings
 from glutesense.analysis.power import power_series
-from glutesense.analysis.squeeze import Held, Squeeze, analyze_squeeze
+from glutesense.analysis.squeeze import analyze_squeeze
+from glutesense.analysis.squeeze_types import Held, Squeeze
 from glutesense.analysis.step_types import Measured, MeasureInput, ProtocolStep, RepPatch
 from glutesense.analysis.strides import measure_strides
 from glutesense.detect.base import Burst

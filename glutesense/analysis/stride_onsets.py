@@ -38,16 +38,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-import numpy.typing as npt
 from scipy import special
 from scipy.stats import chi2
 
 from glutesense.analysis.power import PowerSeries
-from glutesense.detect.default import RISE_LADDER_S
+from glutesense.detect.default_settings import RISE_LADDER_S
 from glutesense.detect.risefit import RISE_SHAPES, RiseFit, RiseShape, fit_rise, pooled_shape_prior
-from glutesense.signal.envelope import median_sd
-
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
+from glutesense.model.robust import median_sd
 
 PHASES = np.linspace(-0.5, 0.5, 101)
 """Cycle phases of the profile, fraction of the stride from its touchdown."""

@@ -71,9 +71,14 @@ def run(args: argparse.Namespace) -> int:
     ]
     bar = _Progress(len(jobs))
     with bar:
-        outcomes = run_batch(
-            jobs, scheduler=scheduler, address=args.scheduler, workers=args.workers, on_done=bar.done
-        )
+        try:
+            outcomes = run_batch(
+                jobs, scheduler=scheduler, address=args.scheduler, workers=args.workers, on_done=bar.done
+            )
+        except OSError as e:
+            if args.scheduler is None:
+                raise
+            raise UsageError(f"{args.scheduler}: cannot reach the Dask scheduler ({e})") from None
     return _finish(outcomes, out, args.bids, scheduler)
 
 

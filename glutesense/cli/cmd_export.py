@@ -30,12 +30,27 @@ def add_bids_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bids-data", choices=["edf", "bdf"], default="edf", help="BIDS data file format")
 
 
+SUFFIXES = {"edf": (".edf",), "bdf": (".bdf",), "csv": (".csv", ".txt"), "parquet": (".parquet", ".pq")}
+"""The file names each format may carry: an EDF named ``.txt`` would mislead every program after us."""
+
+
+def check_suffix(out: Path, fmt: str) -> None:
+    """Refuse an output name whose suffix says another format."""
+    allowed = SUFFIXES.get(fmt)
+    if allowed and out.suffix.lower() not in allowed:
+        raise UsageError(
+            f"{out}: --to {fmt} writes {fmt.upper() if fmt != 'parquet' else 'Parquet'}, but the name ends "
+            f"in {out.suffix or '(no suffix)'}; name it {out.with_suffix(allowed[0]).name}"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from glutesense.export import ExportError, export_recording
 
     out = Path(args.outfile)
     if args.to == "bids":
         return _run_bids(args, out)
+    check_suffix(out, args.to)
     if out.exists() and not args.force:
         raise UsageError(f"{out}: already exists (use --force to overwrite)")
     rec = load(args.session_file, args)

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import sys
 
+from glutesense.cli.errors import UsageError
+
 
 def add_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=5.0, help="how long to listen, s (default 5)")
@@ -24,6 +26,10 @@ def run(args: argparse.Namespace) -> int:
         for d in asyncio.run(scan(args.timeout, supported_only=not args.all)):
             rows.append((d, d.address))
     except BluetoothUnavailable as e:
+        if args.no_sim:
+            raise UsageError(
+                f"{e}; without Bluetooth only the virtual sensors can be listed (drop --no-sim)"
+            ) from None
         print(f"note: {e}; listing the virtual sensors only", file=sys.stderr)
     if not args.no_sim:
         pair = showcase_backend(clock=MonotonicClock())

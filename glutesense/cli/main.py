@@ -35,7 +35,9 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
     "record": (
         "guided live test -> session file",
         "examples:\n"
-        "  glutesense record --device sim --protocol bridge --reps 6 --subject S01 --out s01.gses\n"
+        "  glutesense record --device sim --protocol bridge --reps 3 --subject S01 --out s01.gses\n"
+        "  glutesense record --device sim --speed inf --sim-pattern glute-absent --subject S02 "
+        "--out s02.gses\n"
         "  glutesense record --device AA:BB:CC:DD:EE:FF --protocol single-leg-stand --side left "
         "--subject S01 --out s01_sls.gses\n"
         "  glutesense record --device GluteSense-1 --map glute_max_l=emg0,hamstring_l=emg1 --out a.gses",
@@ -77,7 +79,8 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
     ),
     "demo": (
         "virtual sensor -> recorded session -> report",
-        "examples:\n  glutesense demo\n  glutesense demo --pattern glute-late --lag-ms 120 --out demo_out\n"
+        "examples:\n  glutesense demo\n"
+        "  glutesense demo --sim-pattern glute-late --sim-lag-ms 120 --out demo_out\n"
         "  glutesense demo --realtime",
         cmd_demo.add_args,
     ),

@@ -22,9 +22,10 @@ from glutesense.analysis.metrics import RepResult
 from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
 from glutesense.detect.base import Burst
 from glutesense.model.records import Event, Recording
+from glutesense.model.robust import median_sd
 from glutesense.model.roles import Muscle, Protocol, Role, Side
 from glutesense.protocols.cues import cues, next_after
-from glutesense.signal.envelope import median_sd, moving_mean
+from glutesense.signal.envelope import moving_mean
 from glutesense.signal.movement import Tilt
 from glutesense.signal.units import index_at
 
@@ -340,6 +341,11 @@ def clinical_rep(
     def ref(ch: ChannelResult | None) -> Reference | None:
         return None if ch is None else references.get(ch.role)
 
+    # a muscle that did not switch on has no activation: its hold level would be a ratio of noise
+    if r.glute_onset_s is None:
+        g_hold = _Hold(None, None, None)
+    if r.hamstring_onset_s is None:
+        h_hold = _Hold(None, None, None)
     g_mean, h_mean = _pct(g_hold.mean_uv, ref(g_ch)), _pct(h_hold.mean_uv, ref(h_ch))
     e_mean = _pct(e_hold.mean_uv, ref(e_ch))
     e_onset = None

@@ -10,7 +10,7 @@ from glutesense.clinical.gait import GaitSide, gait_side
 from glutesense.clinical.quality import ChannelQuality, channel_quality
 from glutesense.clinical.reps import ClinicalRep, Reference, clinical_rep, reference_of
 from glutesense.clinical.sls import StanceSide, stance_sides
-from glutesense.clinical.verdict import SideClinical, summarize
+from glutesense.clinical.verdict import SideClinical, VerdictKind, signed_ms, summarize
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol, Side
 
@@ -63,23 +63,41 @@ class SessionClinical:
         return None
 
 
+def _symmetry_line(si: float, t: norms.Thresholds) -> str:
+    r = round(si)
+    if r == 0:
+        return (
+            "Glute activation during the hold is symmetric between sides: symmetry index 0 % "
+            f"(|SI| > {t.asymmetry_pct:g} % is called asymmetric, a judgement)."
+        )
+    word = "asymmetric" if abs(si) > t.asymmetry_pct else "about symmetric"
+    more = "left" if si > 0 else "right"
+    return (
+        f"Glute activation during the hold is {word} between sides: symmetry index {r:+d} % "
+        f"({more} larger; |SI| > {t.asymmetry_pct:g} % is called asymmetric, a judgement)."
+    )
+
+
 def _lines(
     sides: tuple[SideClinical, ...],
     si: float | None,
     diff: float | None,
     reference_kind: str,
     t: norms.Thresholds,
+    silent: tuple[Side, ...] = (),
 ) -> list[str]:
     out = []
     if si is not None:
-        word = "asymmetric" if abs(si) > t.asymmetry_pct else "about symmetric"
-        more = "left" if si > 0 else "right"
+        out.append(_symmetry_line(si, t))
+    elif silent and len(sides) == 2:
+        which = " and ".join(s.value for s in silent)
         out.append(
-            f"Glute activation during the hold is {word} between sides: symmetry index {si:+.0f} % "
-            f"({more} larger; |SI| > {t.asymmetry_pct:g} % is called asymmetric, a judgement)."
+            f"Left/right symmetry: not computed, the {which} glute did not switch on in any rep (a silent "
+            "muscle has no activation to compare)."
         )
-    if diff is not None and all(s.n_lags >= t.min_reps for s in sides):
-        out.append(f"Median glute lag, left minus right: {diff:+.0f} ms.")
+    told = [s for s in sides if s.verdict.kind is not VerdictKind.CANNOT_TELL]
+    if diff is not None and len(told) == 2 and all(s.n_lags >= t.min_reps for s in sides):
+        out.append(f"Median glute lag, left minus right: {signed_ms(diff)}.")
     erector = [s for s in sides if s.erector_to_glute_median is not None]
     if erector and reference_kind != "reference contraction":
         out.append(
@@ -132,8 +150,15 @@ def assess(
     stance = stance_sides(reps, result, rec, by_role) if sls else ()
     kinds = {r.kind for r in refs}
     kind = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "session peak")
-    holds = {s.side: stats.median(r.result.glute_hold_uv for r in reps if r.side is s.side) for s in sides}
+    # only reps whose glute switched on: a silent glute's "hold" is noise, and a ratio of noise is no symmetry
+    holds = {
+        s.side: stats.median(
+            r.result.glute_hold_uv for r in reps if r.side is s.side and r.result.glute_onset_s is not None
+        )
+        for s in sides
+    }
     si = stats.symmetry_index_pct(holds.get(Side.LEFT), holds.get(Side.RIGHT))
+    silent = tuple(s.side for s in sides if s.n_reps and holds.get(s.side) is None)
     meds = {s.side: s.lag_median_ms for s in sides}
     left, right = meds.get(Side.LEFT), meds.get(Side.RIGHT)
     diff = left - right if left is not None and right is not None else None
@@ -145,7 +170,7 @@ def assess(
         quality=quality,
         symmetry_index_pct=si,
         lag_difference_ms=diff,
-        lines=tuple(_lines(sides, si, diff, kind, t)) if not walk else (),
+        lines=tuple(_lines(sides, si, diff, kind, t, silent)) if not walk else (),
         thresholds=t,
         stance=stance,
         gait=gait,

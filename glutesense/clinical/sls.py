@@ -23,9 +23,9 @@ from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
 from glutesense.clinical import stats
 from glutesense.clinical.reps import ClinicalRep, Reference, weight_shift
 from glutesense.model.records import Recording
+from glutesense.model.robust import median_sd
 from glutesense.model.roles import Muscle, Role, Side
 from glutesense.protocols.cues import cues
-from glutesense.signal.envelope import median_sd
 from glutesense.signal.movement import Tilt
 
 BEFORE_S = 1.0

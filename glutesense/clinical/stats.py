@@ -1,16 +1,15 @@
-"""Small robust statistics for the clinical metrics (pure numpy, deterministic)."""
+"""Small robust statistics for the clinical metrics (deterministic: bootstraps take a seed)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
-import numpy.typing as npt
+from scipy import stats
 
-from glutesense.signal.envelope import MAD_TO_SD
-
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model import robust
+from glutesense.model.arrays import FloatArray
 
 SE_MEDIAN_FACTOR = math.sqrt(math.pi / 2.0)
 """Standard error of a median of normal data is about ``sqrt(pi / 2) * SD / sqrt(n)``."""
@@ -33,7 +32,7 @@ def robust_sd(values: Iterable[float | None]) -> float | None:
     v = finite(values)
     if v.size < 2:
         return None
-    return float(MAD_TO_SD * np.median(np.abs(v - np.median(v))))
+    return robust.robust_sd(v)
 
 
 def sample_sd(values: Iterable[float | None]) -> float | None:
@@ -49,6 +48,37 @@ def se_median(values: Iterable[float | None]) -> float | None:
     return None if sd is None else SE_MEDIAN_FACTOR * sd / math.sqrt(v.size)
 
 
+def _percentile_ci(
+    samples: tuple[FloatArray, ...],
+    statistic: Callable[..., FloatArray],
+    *,
+    n_boot: int,
+    level: float,
+    seed: int,
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of ``statistic`` (:func:`scipy.stats.bootstrap`, each sample resampled
+    on its own; ``seed`` fixes the resamples)."""
+    res = stats.bootstrap(
+        samples,
+        statistic,
+        n_resamples=n_boot,
+        confidence_level=level,
+        method="percentile",
+        paired=False,
+        vectorized=True,
+        random_state=np.random.default_rng(seed),
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+def _median(x: FloatArray, axis: int = -1) -> FloatArray:
+    return np.asarray(np.median(x, axis=axis))
+
+
+def _median_diff(before: FloatArray, after: FloatArray, axis: int = -1) -> FloatArray:
+    return np.asarray(np.median(after, axis=axis) - np.median(before, axis=axis))
+
+
 def bootstrap_median_ci(
     values: Iterable[float | None], *, n_boot: int = 2000, level: float = 0.95, seed: int = 0
 ) -> tuple[float, float] | None:
@@ -56,10 +86,7 @@ def bootstrap_median_ci(
     v = finite(values)
     if v.size < 2:
         return None
-    rng = np.random.default_rng(seed)
-    meds = np.median(v[rng.integers(0, v.size, (n_boot, v.size))], axis=1)
-    a = 100.0 * (1.0 - level) / 2.0
-    return float(np.percentile(meds, a)), float(np.percentile(meds, 100.0 - a))
+    return _percentile_ci((v,), _median, n_boot=n_boot, level=level, seed=seed)
 
 
 def bootstrap_median_diff_ci(
@@ -74,12 +101,7 @@ def bootstrap_median_diff_ci(
     a, b = finite(before), finite(after)
     if a.size < 2 or b.size < 2:
         return None
-    rng = np.random.default_rng(seed)
-    ma = np.median(a[rng.integers(0, a.size, (n_boot, a.size))], axis=1)
-    mb = np.median(b[rng.integers(0, b.size, (n_boot, b.size))], axis=1)
-    d = mb - ma
-    q = 100.0 * (1.0 - level) / 2.0
-    return float(np.percentile(d, q)), float(np.percentile(d, 100.0 - q))
+    return _percentile_ci((a, b), _median_diff, n_boot=n_boot, level=level, seed=seed)
 
 
 def mdc(before: Iterable[float | None], after: Iterable[float | None], *, z: float = 1.96) -> float | None:

@@ -119,20 +119,34 @@ _REP_NOUN = {Protocol.BRIDGE: "bridges", Protocol.SINGLE_LEG_STAND: "squeezes", 
 _TIMED = (Order.GLUTE_FIRST.value, Order.HAMSTRING_FIRST.value, Order.SIMULTANEOUS.value)
 
 
-def _order_words(order: str, n: int, of: int, noun: str, lag_ms: float, spread_ms: float | None) -> str:
-    spread = f" (±{spread_ms:.0f} ms rep to rep)" if spread_ms is not None else ""
+def _order_words(
+    order: str,
+    n: int,
+    of: int,
+    noun: str,
+    lag_ms: float,
+    spread_ms: float | None,
+    ci95_ms: tuple[float, float] | None = None,
+) -> str:
+    bits = (
+        []
+        if ci95_ms is None
+        else [f"95 % CI {signed_ms(ci95_ms[0])[:-3]} to {signed_ms(ci95_ms[1])}"]
+    )
+    if spread_ms is not None:
+        bits.append(f"±{spread_ms:.0f} ms rep to rep")
+    unc = f" ({'; '.join(bits)})" if bits else ""
     if order == Order.HAMSTRING_FIRST.value:
         return (
-            f"glute fires after the hamstring in {n} of {of} {noun}, "
-            f"median {abs(lag_ms):.0f} ms later{spread}."
+            f"glute fires after the hamstring in {n} of {of} {noun}, median {abs(lag_ms):.0f} ms later{unc}."
         )
     if order == Order.GLUTE_FIRST.value:
         return (
             f"glute fires before the hamstring in {n} of {of} {noun}, "
-            f"median {abs(lag_ms):.0f} ms earlier{spread}."
+            f"median {abs(lag_ms):.0f} ms earlier{unc}."
         )
     return (
-        f"glute and hamstring switch on together in {n} of {of} {noun}, median lag {lag_ms:+.0f} ms{spread}."
+        f"glute and hamstring switch on together in {n} of {of} {noun}, median lag {signed_ms(lag_ms)}{unc}."
     )
 
 
@@ -155,6 +169,40 @@ def _compare(value_ms: float, rng: norms.NormalRange, t: norms.Thresholds, what:
         f"{what}: median {value_ms:+.0f} ms, {words}; healthy people {rng.mean_ms:+.0f} ± {rng.sd_ms:.0f} ms "
         f"({rng.test}, {rng.source.key})."
     )
+
+
+def range_sentence(
+    level: int, what: str, value_ms: float, rng: norms.NormalRange, t: norms.Thresholds
+) -> str:
+    """One sentence: the number against the healthy range, the range's numbers and its source."""
+    lo, hi = rng.band_ms(t.typical_sd)
+    top = rng.band_ms(t.delayed_sd)[1]
+    typical = f"{signed_ms(lo)[:-3]} to {signed_ms(hi)}"
+    mean = signed_ms(rng.mean_ms)[:-3]
+    who = f"{rng.population} {mean} ± {rng.sd_ms:.0f} ms in {rng.test}, {rng.source.key}"
+    v = signed_ms(value_ms)
+    if level == 2:
+        return (
+            f"At {v}, {what} is later than the range seen in healthy people (beyond {signed_ms(top)}; "
+            f"typical {typical}; {who}): the glute is slow to join in."
+        )
+    if level == 1:
+        return (
+            f"At {v}, {what} is later than typical ({typical}) but within the range seen in healthy people "
+            f"(up to {signed_ms(top)}; {who})."
+        )
+    if value_ms < lo:
+        return (
+            f"At {v}, {what} is earlier than typical ({typical}; {who}): an early glute is not a sign of a "
+            "problem."
+        )
+    return f"At {v}, {what} is within the range seen in healthy people (typical {typical}; {who})."
+
+
+def signed_ms(value_ms: float) -> str:
+    """``+128 ms``, ``-6 ms``, ``0 ms``: rounded to 1 ms with a sign, never ``-0``."""
+    v = round(value_ms)
+    return "0 ms" if v == 0 else f"{v:+d} ms"
 
 
 def quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norms.Thresholds) -> list[str]:
@@ -249,7 +297,7 @@ def side_verdict(
             "lag uncertainty too large",
         )
     lag_med = float(stats.median(lags) or 0.0)
-    headline = f"{Side_} " + _order_words(major, timed[major], n, noun, lag_med, lag_spread_ms)
+    headline = f"{Side_} " + _order_words(major, timed[major], n, noun, lag_med, lag_spread_ms, lag_ci95_ms)
     if protocol is not Protocol.BRIDGE:
         return Verdict(
             VerdictKind.DESCRIPTIVE,
@@ -260,31 +308,28 @@ def side_verdict(
             (norms.LEWIS_SAHRMANN_2009,),
         )
     details = []
-    levels = []
     moves = stats.median(r.glute_from_movement_ms for r in reps)
+    compared = []  # (level, what the sentence names, value, range)
     if moves is not None:
-        lv, text = _compare(
-            moves, norms.GLUTE_FROM_MOVEMENT_NO_CUE, t, "Glute onset relative to movement onset"
-        )
-        levels.append(lv)
+        rng = norms.GLUTE_FROM_MOVEMENT_NO_CUE
+        lv, text = _compare(moves, rng, t, "Glute onset relative to movement onset")
+        compared.append((lv, "the glute's onset after the movement starts", moves, rng))
         details.append(text)
-    lv, text = _compare(lag_med, norms.GLUTE_LAG_VS_HAMSTRING, t, "Glute onset relative to the hamstring")
-    levels.append(lv)
+    rng = norms.GLUTE_LAG_VS_HAMSTRING
+    lv, text = _compare(lag_med, rng, t, "Glute onset relative to the hamstring")
+    compared.append((lv, "the lag", lag_med, rng))
     details.append(text)
     details.append(norms.TEST_TRANSFER_NOTE)
-    worst = max(levels)
+    # the sentence cites the comparison that sets the verdict (the lag when they agree)
+    worst, what, value, rng = max(compared, key=lambda c: (c[0], c[1] == "the lag"))
     sources = (norms.LEWIS_SAHRMANN_2009, norms.SUEHIRO_2015, norms.SAKAMOTO_2009)
-    if worst == 2:
-        kind = VerdictKind.DELAYED
-        tail = " That is later than the range seen in healthy people: the glute is slow to join in."
-    elif worst == 1:
-        kind = VerdictKind.LATER_THAN_TYPICAL
-        tail = " That is later than typical, but within the range seen in healthy people."
-    else:
-        kind = VerdictKind.WITHIN_NORMAL
-        tail = " That is within the range seen in healthy people."
-        if major == Order.HAMSTRING_FIRST.value:
-            tail += " The hamstrings often fire first in healthy people, so this is not a sign of a problem."
+    kind = (VerdictKind.WITHIN_NORMAL, VerdictKind.LATER_THAN_TYPICAL, VerdictKind.DELAYED)[worst]
+    tail = " " + range_sentence(worst, what, value, rng, t)
+    if worst == 0 and major == Order.HAMSTRING_FIRST.value:
+        tail += (
+            " The hamstrings usually fire first in healthy people, so a glute that follows is not a sign of "
+            "a problem."
+        )
     return Verdict(kind, headline + tail, tuple(details), (), sources)
 
 

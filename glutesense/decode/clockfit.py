@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray, IntArray
+from glutesense.model.robust import robust_sd
 
 MAX_DRIFT_PPM = 1000.0
 
@@ -85,10 +85,16 @@ def _envelope_minima(td: FloatArray, lat: FloatArray) -> tuple[FloatArray, Float
     return np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
 
 
-def _slopes(x: FloatArray, y: FloatArray) -> FloatArray:
+def pairwise_slopes(x: FloatArray, y: FloatArray, *, min_dx: float = 0.5) -> FloatArray:
+    """Slopes ``(y_j - y_i) / (x_j - x_i)`` of every pair of points at least ``min_dx`` apart in ``x``.
+
+    Their median is the Theil-Sen slope.  :func:`scipy.stats.theilslopes` is not used because it
+    takes every pair: close pairs of packet times carry mostly jitter, and the clock fit pools the
+    pairs of several segments (one drift, an offset each), which one call cannot express.
+    """
     i, j = np.triu_indices(x.size, k=1)
     dx = x[j] - x[i]
-    ok = dx > 0.5
+    ok = dx > min_dx
     return np.asarray((y[j][ok] - y[i][ok]) / dx[ok], dtype=np.float64)
 
 
@@ -116,7 +122,7 @@ def fit_segments(
     if not pairs or any(a.size == 0 or a.size != b.size for a, b in pairs):
         raise ValueError("every clock segment needs matching, non-empty device and host times")
     minima = [_envelope_minima(td, th - td) for td, th in pairs]
-    slopes = np.concatenate([_slopes(x, y) for x, y in minima])
+    slopes = np.concatenate([pairwise_slopes(x, y) for x, y in minima])
     drift_ppm = 0.0
     if slopes.size:
         slope = float(np.median(slopes))
@@ -131,7 +137,7 @@ def fit_segments(
                 n += x.size
         se = np.inf
         if n > 4:
-            sigma = 1.4826 * float(np.median(np.abs(np.concatenate(scatter))))
+            sigma = robust_sd(np.concatenate(scatter), center=0.0)  # each segment centred already
             se = sigma / max(float(np.sqrt(np.sum(np.concatenate(spread) ** 2))), 1e-9)
         if abs(slope) * 1e6 <= MAX_DRIFT_PPM and abs(slope) > 3.0 * se:
             drift_ppm = slope * 1e6

@@ -15,7 +15,8 @@ import numpy as np
 
 from glutesense.decode.clockfit import ClockFit, fit_segments
 from glutesense.decode.timeline import ClockKey, Timeline
-from glutesense.model.records import FloatArray, StreamKind
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import StreamKind
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from glutesense.decode.clockfit import unwrap_counter
+from glutesense.decode.clockfit import pairwise_slopes, unwrap_counter
+from glutesense.model.arrays import BoolArray, FloatArray, IntArray
 from glutesense.model.meta import Timing
-from glutesense.model.records import SEQ_MODULUS, FloatArray, SampleBlock, StreamKind
+from glutesense.model.records import SEQ_MODULUS, SampleBlock, StreamKind
 from glutesense.profiles.diy_v1 import FLAG_CLOCK_RESTART
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 CLOCK_MODULUS = 1 << 32  # SampleBlock.device_t_us wraps here
 
@@ -202,10 +199,7 @@ def _rate_from_arrival(n: IntArray, t_rx_s: FloatArray, nominal_hz: float) -> fl
             xs.append(t_rx_s[k])
             ys.append(cum[k])
     x, y = np.asarray(xs), np.asarray(ys)
-    # Theil-Sen over pairs at least 0.5 s apart (scipy.stats.theilslopes has no such
-    # minimum; close pairs carry mostly jitter); long pauses (a dropped link) are not
-    # samples, so the median rate of the pairs is used, not the end-to-end rate.
-    i, j = np.triu_indices(x.size, k=1)
-    ok = (x[j] - x[i]) > 0.5
-    slopes = (y[j][ok] - y[i][ok]) / (x[j][ok] - x[i][ok])
+    # Theil-Sen over pairs at least 0.5 s apart (pairwise_slopes); long pauses (a dropped
+    # link) are not samples, so the median rate of the pairs is used, not the end-to-end rate.
+    slopes = pairwise_slopes(x, y, min_dx=0.5)
     return float(np.median(slopes)) if slopes.size else nominal_hz

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
-import numpy as np
-import numpy.typing as npt
+from glutesense.model.arrays import FloatArray
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
-from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice
+from glutesense.detect.base import DetectionInput
+from glutesense.detect.common import merge_runs, require_duration
+from glutesense.detect.skeleton import SpanDetector, Spans
 from glutesense.signal.runs import runs_of
 
 
@@ -53,22 +54,27 @@ class BonatoSettings:
     merge_gap_ms: float = 100.0
 
 
-class BonatoDetector(ConfiguredDetector[BonatoSettings]):
+class BonatoDetector(SpanDetector[BonatoSettings]):
     """Bonato et al. (1998) double-threshold detector (see the module docstring)."""
 
     name = "bonato"
     settings_type = BonatoSettings
 
-    def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
-        """All bursts in the channel, in time order."""
+    def sizes(self, fs_hz: float) -> tuple[int, ...]:
+        """``(m, min_on_pairs, r0)``: pairs per window, pairs a stretch must last, pairs above per window."""
         cfg = self.settings
-        fs = data.fs_hz
-        m = require_duration(self.name, "window_ms", cfg.window_ms, fs, min_samples=2) // 2
-        min_on_pairs = max(require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs, min_samples=2) // 2, 1)
+        m = require_duration(self.name, "window_ms", cfg.window_ms, fs_hz, min_samples=2) // 2
+        min_on = require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs_hz, min_samples=2)
+        min_on_pairs = max(min_on // 2, 1)
         if not 0 < cfg.min_above_fraction <= 1 or cfg.zeta <= 0:
             raise ValueError(f"detector {self.name!r}: need zeta > 0 and min_above_fraction in (0, 1]")
-        r0 = max(1, math.ceil(cfg.min_above_fraction * m))
-        rest = rest_slice(self.name, data)
+        return m, min_on_pairs, max(1, math.ceil(cfg.min_above_fraction * m))
+
+    def spans(self, data: DetectionInput, rest: slice, sizes: tuple[int, ...]) -> Spans:
+        """First threshold on the pair test function, second on the count per window."""
+        cfg = self.settings
+        fs = data.fs_hz
+        m, min_on_pairs, r0 = sizes
         x = data.signal_uv
         x0 = np.where(np.isfinite(x), x, 0.0)
         sigma2 = float(np.nanmean(np.square(x[rest])))
@@ -79,9 +85,9 @@ class BonatoDetector(ConfiguredDetector[BonatoSettings]):
         active = counts[:n_pairs] >= r0  # window [j, j + m) of pairs
         gap_pairs = max(round(cfg.merge_gap_ms * fs / 2000.0), 1)
         runs = [(a, b) for a, b in runs_of(active) if b - a >= min_on_pairs]
-        spans: list[tuple[int, int, int]] = []
+        spans: Spans = []
         for a, b in merge_runs(runs, gap_pairs):
             first = a + int(np.argmax(above[a:b]))
             stop = min(2 * (b + m - 1), x.size)
             spans.append((2 * first, 2 * first, stop))
-        return make_bursts(data, spans, detector=self.name, rest=rest)
+        return spans

@@ -22,15 +22,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import linalg, ndimage
 from scipy import signal as sps
 
-from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
-from glutesense.detect.common import make_bursts, merge_runs, require_duration, rest_slice
+from glutesense.detect.base import DetectionInput
+from glutesense.detect.common import merge_runs, require_duration
+from glutesense.detect.skeleton import SpanDetector, Spans
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.runs import runs_of
-
-FloatArray = npt.NDArray[np.float64]
 
 CHI2_1_MEDIAN = 0.4549364
 """Median of a chi-square variable with one degree of freedom."""
@@ -81,29 +80,32 @@ class ChangePointSettings:
     merge_gap_ms: float = 100.0
 
 
-class ChangePointDetector(ConfiguredDetector[ChangePointSettings]):
+class ChangePointDetector(SpanDetector[ChangePointSettings]):
     """CUSUM change-point detector with AR pre-whitening (see the module docstring)."""
 
     name = "changepoint"
     settings_type = ChangePointSettings
 
-    def _validate(self, fs: float) -> tuple[int, int, int]:
+    def min_rest_samples(self) -> int:
+        """Enough resting samples to fit the AR whitening filter."""
+        return max(20, 10 * self.settings.ar_order)
+
+    def sizes(self, fs_hz: float) -> tuple[int, ...]:
+        """``(window_n, min_on_n, gap_n)``; checks the ratios, the AR order and the durations."""
         cfg = self.settings
         if cfg.jump_ratio <= 1 or cfg.h_nats <= 0 or cfg.on_ratio <= 0 or cfg.ar_order < 0:
             raise ValueError(
                 f"detector {self.name!r}: need jump_ratio > 1, h_nats > 0, on_ratio > 0, ar_order >= 0"
             )
-        window_n = require_duration(self.name, "on_window_ms", cfg.on_window_ms, fs, min_samples=3)
-        min_on_n = require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs, min_samples=2)
-        gap_n = require_duration(self.name, "merge_gap_ms", cfg.merge_gap_ms, fs)
+        window_n = require_duration(self.name, "on_window_ms", cfg.on_window_ms, fs_hz, min_samples=3)
+        min_on_n = require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs_hz, min_samples=2)
+        gap_n = require_duration(self.name, "merge_gap_ms", cfg.merge_gap_ms, fs_hz)
         return window_n, min_on_n, gap_n
 
-    def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
-        """All bursts in the channel, in time order."""
+    def spans(self, data: DetectionInput, rest: slice, sizes: tuple[int, ...]) -> Spans:
+        """Whiten on the rest, then CUSUM alarms, each traced back to its change point."""
         cfg = self.settings
-        fs = data.fs_hz
-        window_n, min_on_n, gap_n = self._validate(fs)
-        rest = rest_slice(self.name, data, min_samples=max(20, 10 * cfg.ar_order))
+        window_n, min_on_n, gap_n = sizes
         x = data.signal_uv
         ok = np.isfinite(x)
         a = ar_whitening_filter(x[rest], cfg.ar_order)
@@ -118,7 +120,7 @@ class ChangePointDetector(ConfiguredDetector[ChangePointSettings]):
         run_stop = np.zeros(x.size, dtype=np.int64)  # stop of the on-run holding each index (0: none)
         for ra, rb in on_runs:
             run_stop[ra:rb] = rb
-        spans: list[tuple[int, int, int]] = []
+        spans: Spans = []
         i = 0
         while i < x.size:
             cum = np.cumsum(llr[i:])
@@ -137,4 +139,4 @@ class ChangePointDetector(ConfiguredDetector[ChangePointSettings]):
                 else:
                     spans.append((change, alarm, stop))
             i = max(stop, alarm + 1)
-        return make_bursts(data, spans, detector=self.name, rest=rest)
+        return spans

@@ -7,15 +7,12 @@ method.  Intervals are half-open ``[start, stop)`` sample indices.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
 from glutesense.detect.base import Burst, DetectionInput
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.envelope import rms_envelope
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at, n_samples, time_at
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 PEAK_ENVELOPE_S = 0.05
 """RMS window of the envelope a burst's ``peak_uv`` is read from (all detectors alike), seconds."""

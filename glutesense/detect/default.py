@@ -41,182 +41,40 @@ for detecting muscle onset with surface electromyography. *PLoS ONE* 12(5), e017
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
-import numpy.typing as npt
 from scipy import ndimage, special
 from scipy import signal as sps
 
 from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
+from glutesense.detect.binpower import bin_dof, bin_means, spike_mask
 from glutesense.detect.changepoint import ar_whitening_filter
 from glutesense.detect.common import PEAK_ENVELOPE_S, merge_runs, rest_slice
+from glutesense.detect.default_settings import RISE_LADDER_S, DefaultSettings
 from glutesense.detect.risefit import RiseFit, fit_rise, pooled_shape_prior
-from glutesense.signal.envelope import MAD_TO_SD, median_sd, rms_envelope
+from glutesense.model.arrays import FloatArray
+from glutesense.model.robust import median_sd
+from glutesense.signal.envelope import rms_envelope
 from glutesense.signal.filters import design_highpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
-RISE_LADDER_S = np.array([0.015, 0.03, 0.05, 0.07, 0.09, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.35, 0.4])
-"""Rise times tried by the fit (up to ``max_rise_ms``), seconds: finer where rises are short."""
+class _BinPower(NamedTuple):
+    """The whitened, normalised power ``z`` and its bins (``k`` samples, ``bin_s`` long) on the grid
+    ``t_bins``: plain means ``pb``, despiked means ``pb_fit``, the resting bins ``rb`` and their
+    degrees of freedom ``nu``."""
 
-
-@dataclass(frozen=True)
-class DefaultSettings:
-    """Settings of :class:`DefaultDetector` (physical units in the names).
-
-    Attributes
-    ----------
-    highpass_hz : float
-        Extra high-pass (2nd-order Butterworth, causal; lowered to 0.2 ``fs_hz`` at low rates) before
-        whitening: what is left of motion artifacts after the 20 Hz conditioning lies mostly below it,
-        the sEMG power spectrum mostly above it (0: none).
-    ar_order : int
-        Order of the whitening AR model fitted to the rest (0: no whitening).
-    bin_ms : float
-        Bin width of the power series (at least one sample).
-    detect_window_ms : float
-        Moving-median window of the detection statistic.
-    detect_min_samples : int
-        The detection window is widened to hold at least this many samples (low rates).
-    h_sd : float
-        Detection threshold, robust SDs of the resting statistic (log power) above its median.
-    h_off_sd : float
-        A burst lasts while the statistic stays above this many robust SDs (hysteresis).
-    min_ratio : float
-        The threshold is at least this power ratio over rest (very steady rests).
-    min_on_ms : float
-        Minimum time above the lower level for a burst.
-    merge_gap_ms : float
-        Bursts separated by less than this are merged.
-    return_sd : float
-        Walking back from the alarm, the statistic is back at rest within this many robust SDs.
-    search_early_ms : float
-        The onset is searched from this long before the walk-back point.
-    fit_rest_ms : float
-        Rest included in the fit before the earliest onset searched.
-    plateau_fraction : float
-        The fit runs until the statistic reaches this fraction of its local peak (power above rest).
-    fit_extend_ms : float
-        ... and this long beyond (0 by default: the fit then stays local to the rise, so data lost
-        well after the onset, e.g. a dropped packet on the plateau, cannot move it).
-    max_rise_ms : float
-        Longest rise time tried (from :data:`RISE_LADDER_S`).
-    prior_ms : float
-        Weight of the resting-level prior: as much as this long a stretch of resting samples.
-    outlier_p : float
-        Bins whose power exceeds the model's ``1 - outlier_p`` quantile are winsorised in the fit.
-    pool_shapes : bool
-        Learn the channel's shape frequencies from its own bursts and use them as the shape prior.
-        Off by default: on the benchmark it did not help (the shapes vary from rep to rep), and it
-        makes each onset depend on every other burst of the channel (a packet lost elsewhere would
-        move it).
-    pool_min_ms : float
-        Bursts at least this long teach the channel's shape prior (``pool_shapes``).
-    sd_inflation : float
-        The posterior SD of the onset is multiplied by this before it is reported: the model (shape
-        family, bin degrees of freedom) is an approximation, and un-inflated SDs covered only about
-        70 % of errors within 2 SD on synthetic raised-cosine bursts (``tests/test_detect_default.py``);
-        1.8 puts 95 % of the benchmark's errors within 2 reported SDs (1.5 gave 87-92 %).
-    spike_ms, spike_fraction : float
-        A burst with more than ``spike_fraction`` of its excess energy (conditioned EMG) inside
-        ``spike_ms`` is an electrode pop and dropped.  A 2-10 ms pop rings for 50-100 ms after the
-        band-pass and notch filters (long enough to move the 100 ms median), but 75-90 % of its energy
-        stays within 40 ms; a contraction, even a 120 ms false start with 30 ms ramps, spreads its
-        energy over its whole duration (about 40 % in its best 40 ms).
-    despike_sd, despike_window_ms, despike_pad_ms : float
-        For the fit, samples of the whitened EMG beyond ``despike_sd`` local robust SDs (moving median
-        of the magnitude over ``despike_window_ms``) are left out, with ``despike_pad_ms`` either side:
-        electrode pops (2-10 ms) and sharp motion transients.
-    detect_bin_ms : float
-        Bin width of the detection statistic (0: ``bin_ms``; rounded to a multiple of it).  Wider bins
-        make the log power of each bin closer to Gaussian, so the moving median is more efficient
-        at low sample rates (where a 5 ms bin holds a single sample).
-    sensitive_window_ms, sensitive_bin_ms, sensitive_h_sd, sensitive_h_off_sd, sensitive_min_on_ms
-        The second, more sensitive pass (:meth:`DefaultDetector.detect_in`), used only inside windows
-        where the protocol expects an activation and the first pass found none: a longer window of
-        coarser bins (it averages enough samples at 200 Hz), a lower threshold, and a longer minimum
-        duration (it must be a sustained contraction, not a transient).
-    """
-
-    highpass_hz: float = 40.0
-    ar_order: int = 4
-    bin_ms: float = 5.0
-    detect_window_ms: float = 100.0
-    detect_min_samples: int = 60
-    h_sd: float = 5.0
-    h_off_sd: float = 2.5
-    min_ratio: float = 1.3
-    min_on_ms: float = 100.0
-    merge_gap_ms: float = 100.0
-    return_sd: float = 1.0
-    search_early_ms: float = 300.0
-    fit_rest_ms: float = 200.0
-    plateau_fraction: float = 0.8
-    fit_extend_ms: float = 0.0
-    max_rise_ms: float = 300.0
-    prior_ms: float = 200.0
-    outlier_p: float = 1e-3
-    pool_shapes: bool = False
-    pool_min_ms: float = 400.0
-    sd_inflation: float = 1.8
-    spike_ms: float = 40.0
-    spike_fraction: float = 0.65
-    despike_sd: float = 6.0
-    despike_window_ms: float = 100.0
-    despike_pad_ms: float = 10.0
-    detect_bin_ms: float = 0.0
-    sensitive_window_ms: float = 600.0
-    sensitive_bin_ms: float = 25.0
-    sensitive_h_sd: float = 4.5
-    sensitive_h_off_sd: float = 2.5
-    sensitive_min_on_ms: float = 300.0
-
-
-def _bins(z: FloatArray, k: int) -> FloatArray:
-    """NaN-aware means of consecutive ``k``-sample bins (last partial bin dropped), shape (n // k,)."""
-    m = z.size // k
-    blocks = z[: m * k].reshape(m, k)
-    cnt = np.isfinite(blocks).sum(axis=1)
-    tot = np.nansum(blocks, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cnt == k, tot / np.maximum(cnt, 1), np.nan)
-
-
-def spike_mask(e: FloatArray, k: int, *, window_bins: int, h_sd: float, pad_n: int) -> BoolArray:
-    """Samples of ``e`` (whitened EMG) further than ``h_sd`` local robust SDs from 0, padded by ``pad_n``.
-
-    The local SD is ``1.4826`` times a moving median (``window_bins`` bins of ``k`` samples) of the
-    bins' median magnitude: immune to events shorter than half the window.
-    """
-    m = e.size // k
-    mag = np.abs(np.nan_to_num(e[: m * k])).reshape(m, k)
-    med = np.median(mag, axis=1)
-    local = ndimage.median_filter(med, size=window_bins, mode="reflect")
-    local_sd = np.repeat(MAD_TO_SD * local, k)
-    tail = np.full(e.size - local_sd.size, local_sd[-1] if local_sd.size else 0.0)
-    local_sd = np.concatenate((local_sd, tail))
-    flagged = np.nan_to_num(np.abs(e), nan=0.0) > h_sd * local_sd
-    if not flagged.any():
-        return flagged
-    return np.asarray(ndimage.binary_dilation(flagged, iterations=pad_n))
-
-
-def bin_dof(rest_bins: FloatArray) -> float:
-    """Degrees of freedom of chi-square bin powers from the robust spread of their logarithm.
-
-    ``Var(log(chi2_nu / nu)) = psi_1(nu / 2)`` (trigamma); the SD is taken as 1.4826 MAD.
-    """
-    lg = np.log(rest_bins[np.isfinite(rest_bins) & (rest_bins > 0)])
-    if lg.size < 10:
-        return 1.0
-    _, sd = median_sd(lg)
-    grid = np.geomspace(0.5, 400.0, 400)
-    var = special.polygamma(1, grid / 2.0)
-    return float(np.interp(-sd * sd, -var, grid))
+    z: FloatArray
+    k: int
+    bin_s: float
+    pb: FloatArray
+    pb_fit: FloatArray
+    t_bins: FloatArray
+    rb: slice
+    nu: float
 
 
 class DefaultDetector(ConfiguredDetector[DefaultSettings]):
@@ -256,10 +114,32 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         the same answers for the kept ones at a fraction of the cost.
         """
         cfg = self.settings
-        fs = data.fs_hz
-        self._validate(fs)
+        self._validate(data.fs_hz)
         order = min(cfg.ar_order, 8)
         rest = rest_slice(self.name, data, min_samples=max(40, 10 * order))
+        pw = self._bin_power(data, rest, order)
+        stat = self._statistic(pw.z, pw.pb, pw.k, data.fs_hz)  # moving median of the log bin power
+        mu, sd = median_sd(stat[pw.rb])
+        sd = max(sd, 1e-3)
+        on_level = mu + max(cfg.h_sd * sd, np.log(cfg.min_ratio))
+        off_level = mu + max(cfg.h_off_sd * sd, 0.5 * np.log(cfg.min_ratio))
+        spans = self._spans(stat, on_level, off_level, pw.bin_s)
+        rest_power = float(np.nanmean(np.square(data.signal_uv[rest])))
+        spans = [sp for sp in spans if not self._is_spike(data.signal_uv, data.fs_hz, sp, pw.k, rest_power)]
+        keep = [
+            alarms_in is None
+            or cfg.pool_shapes
+            or any(lo <= float(pw.t_bins[al]) - 0.5 * pw.bin_s < hi for lo, hi in alarms_in)
+            for _, al, _ in spans
+        ]
+        levels = (mu, mu + cfg.return_sd * sd)
+        fits = self._fits(stat, pw, spans, keep, levels, data.fs_hz)
+        return self._bursts(data, stat, pw, spans, keep, fits, mu)
+
+    def _bin_power(self, data: DetectionInput, rest: slice, order: int) -> _BinPower:
+        """High-pass, whiten on the rest, normalise to resting power 1, and bin (module docstring, 1)."""
+        cfg = self.settings
+        fs = data.fs_hz
         ok = np.isfinite(data.signal_uv)
         x = np.where(ok, data.signal_uv, 0.0)
         if cfg.highpass_hz > 0:
@@ -272,7 +152,7 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         z = np.square(e) / max(sigma2, 1e-24)
         k = max(1, round(cfg.bin_ms * fs / 1000.0))
         bin_s = k / fs
-        pb = _bins(z, k)
+        pb = bin_means(z, k)
         despiked = np.where(
             spike_mask(
                 e,
@@ -284,46 +164,58 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
             np.nan,
             z,
         )
-        pb_fit = _bins(despiked, k)
         t_bins = np.asarray(data.t0_s + (np.arange(pb.size) + 0.5) * bin_s, dtype=np.float64)
         rb = slice(rest.start // k, max(rest.stop // k, rest.start // k + 1))
         nu = min(bin_dof(pb[rb]), 1.5 * k)
-        # detection statistic: moving median of the log bin power
-        stat = self._statistic(z, pb, k, fs)
-        mu, sd = median_sd(stat[rb])
-        sd = max(sd, 1e-3)
-        on_level = mu + max(cfg.h_sd * sd, np.log(cfg.min_ratio))
-        off_level = mu + max(cfg.h_off_sd * sd, 0.5 * np.log(cfg.min_ratio))
-        back_level = mu + cfg.return_sd * sd
-        spans = self._spans(stat, on_level, off_level, bin_s)
-        rest_power = float(np.nanmean(np.square(data.signal_uv[rest])))
-        spans = [sp for sp in spans if not self._is_spike(data.signal_uv, fs, sp, k, rest_power)]
-        keep = [
-            alarms_in is None
-            or cfg.pool_shapes
-            or any(lo <= float(t_bins[al]) - 0.5 * bin_s < hi for lo, hi in alarms_in)
-            for _, al, _ in spans
-        ]
-        env = rms_envelope(data.signal_uv, fs, window_s=max(PEAK_ENVELOPE_S, 3.0 / fs))
+        return _BinPower(z, k, bin_s, pb, bin_means(despiked, k), t_bins, rb, nu)
+
+    def _fits(
+        self,
+        stat: FloatArray,
+        pw: _BinPower,
+        spans: list[tuple[int, int, int]],
+        keep: list[bool],
+        levels: tuple[float, float],
+        fs: float,
+    ) -> tuple[list[RiseFit | None], list[float], FloatArray | None]:
+        """The rise fit of each wanted span (fallback onsets where none), and the pooled shape prior."""
+        cfg = self.settings
         fits: list[RiseFit | None] = []
         fallbacks: list[float] = []
         prev_stop = 0
         for (a, alarm, b), wanted in zip(spans, keep, strict=True):
             fit, fallback_s = (
-                self._onset(stat, pb_fit, t_bins, nu, bin_s, (a, alarm, b), prev_stop, (mu, back_level), fs)
+                self._onset(stat, pw.pb_fit, pw.t_bins, pw.nu, pw.bin_s, (a, alarm, b), prev_stop, levels, fs)
                 if wanted
                 else (None, float("nan"))
             )
             fits.append(fit)
             fallbacks.append(fallback_s)
             prev_stop = b
-        long_n = round(cfg.pool_min_ms / 1000.0 / bin_s)
+        long_n = round(cfg.pool_min_ms / 1000.0 / pw.bin_s)
         pooled = [f for f, (a, _, b) in zip(fits, spans, strict=True) if f is not None and b - a >= long_n]
         log_prior = (
             pooled_shape_prior(np.vstack([f.shape_evidence() for f in pooled]))
             if pooled and cfg.pool_shapes
             else None
         )
+        return fits, fallbacks, log_prior
+
+    def _bursts(
+        self,
+        data: DetectionInput,
+        stat: FloatArray,
+        pw: _BinPower,
+        spans: list[tuple[int, int, int]],
+        keep: list[bool],
+        fitted: tuple[list[RiseFit | None], list[float], FloatArray | None],
+        mu: float,
+    ) -> tuple[Burst, ...]:
+        """One burst per wanted span: the posterior onset on the sample grid, the peak from the envelope."""
+        cfg = self.settings
+        fs = data.fs_hz
+        fits, fallbacks, log_prior = fitted
+        env = rms_envelope(data.signal_uv, fs, window_s=max(PEAK_ENVELOPE_S, 3.0 / fs))
         bursts: list[Burst] = []
         for (_, alarm, b), fit, fallback_s, wanted in zip(spans, fits, fallbacks, keep, strict=True):
             if not wanted:
@@ -331,7 +223,7 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
             onset_s, sd_s = fit.posterior(log_prior) if fit is not None else (fallback_s, float("nan"))
             sd_s *= cfg.sd_inflation
             onset_s = data.t0_s + round((onset_s - data.t0_s) * fs) / fs  # on the sample grid
-            burst = self._burst(stat, t_bins, mu, onset_s, sd_s, alarm, b, bin_s)
+            burst = self._burst(stat, pw.t_bins, mu, onset_s, sd_s, alarm, b, pw.bin_s)
             i0 = max(index_at(onset_s, fs, data.t0_s), 0)
             i1 = min(max(index_at(burst.offset_s, fs, data.t0_s), i0 + 1), env.size)
             seg = env[i0:i1]
@@ -345,7 +237,7 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         """Moving median of the log power of ``detect_bin_ms`` bins, on the ``bin_ms`` grid of ``pb``."""
         cfg = self.settings
         r = max(1, round(cfg.detect_bin_ms / cfg.bin_ms)) if cfg.detect_bin_ms > 0 else 1
-        pc = pb if r == 1 else _bins(z, k * r)
+        pc = pb if r == 1 else bin_means(z, k * r)
         cbin_s = k * r / fs
         w_bins = max(3, round(max(cfg.detect_window_ms / 1000.0, cfg.detect_min_samples / fs) / cbin_s))
         w_bins += 1 - w_bins % 2

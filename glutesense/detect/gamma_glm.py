@@ -8,9 +8,8 @@ compiled kernel (:mod:`glutesense.detect.risefit_kernel`) does the same arithmet
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 
 def gamma_fit(

@@ -17,14 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
-from glutesense.detect.common import (
-    make_bursts,
-    require_below_nyquist,
-    require_duration,
-    rest_slice,
-    threshold_bursts,
-)
+from glutesense.detect.base import DetectionInput
+from glutesense.detect.common import require_below_nyquist, require_duration, threshold_bursts
+from glutesense.detect.skeleton import SpanDetector, Spans, mean_sd_level
 from glutesense.signal.envelope import moving_mean
 from glutesense.signal.filters import zero_phase_lowpass
 
@@ -54,36 +49,37 @@ class HodgesBuiSettings:
     merge_gap_ms: float = 100.0
 
 
-class HodgesBuiDetector(ConfiguredDetector[HodgesBuiSettings]):
+class HodgesBuiDetector(SpanDetector[HodgesBuiSettings]):
     """Hodges & Bui (1996) threshold detector (see the module docstring)."""
 
     name = "hodges_bui"
     settings_type = HodgesBuiSettings
 
-    def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
-        """All bursts in the channel, in time order."""
+    def sizes(self, fs_hz: float) -> tuple[int, ...]:
+        """``(window_n,)``; checks the cut-off, the window, ``min_on_ms`` and ``h_sd``."""
         cfg = self.settings
-        fs = data.fs_hz
-        require_below_nyquist(self.name, "lowpass_hz", cfg.lowpass_hz, fs)
-        window_n = require_duration(self.name, "window_ms", cfg.window_ms, fs, min_samples=2)
-        require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs)
+        require_below_nyquist(self.name, "lowpass_hz", cfg.lowpass_hz, fs_hz)
+        window_n = require_duration(self.name, "window_ms", cfg.window_ms, fs_hz, min_samples=2)
+        require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs_hz)
         if cfg.h_sd <= 0:
             raise ValueError(f"detector {self.name!r}: h_sd must be > 0, got {cfg.h_sd:g}")
-        rest = rest_slice(self.name, data)
+        return (window_n,)
+
+    def spans(self, data: DetectionInput, rest: slice, sizes: tuple[int, ...]) -> Spans:
+        """Rectify, low-pass, average over the window; threshold at rest mean + ``h_sd`` SD."""
+        cfg = self.settings
+        fs = data.fs_hz
+        (window_n,) = sizes
         x = data.signal_uv
         ok = np.isfinite(x)
         rectified = np.abs(np.where(ok, x, 0.0))
         smooth = np.where(ok, zero_phase_lowpass(rectified, cfg.lowpass_hz, fs), np.nan)
         test = moving_mean(smooth, window_n)
-        base = test[rest]
-        base = base[np.isfinite(base)]
-        level = float(base.mean() + cfg.h_sd * base.std())
-        spans = threshold_bursts(
+        return threshold_bursts(
             test,
-            level,
+            mean_sd_level(test, rest, cfg.h_sd),
             fs_hz=fs,
             min_on_ms=cfg.min_on_ms,
             merge_gap_ms=cfg.merge_gap_ms,
             lead_n=window_n // 2,
         )
-        return make_bursts(data, spans, detector=self.name, rest=rest)

@@ -38,12 +38,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-import numpy.typing as npt
 
 from glutesense.detect import risefit_kernel
 from glutesense.detect.gamma_glm import gamma_fit
-
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 
 class RiseShape(StrEnum):

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 SHAPE_CODE = {
     "step": 0,

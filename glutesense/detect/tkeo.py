@@ -19,19 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from glutesense.detect.base import Burst, ConfiguredDetector, DetectionInput
-from glutesense.detect.common import (
-    make_bursts,
-    require_below_nyquist,
-    require_duration,
-    rest_slice,
-    threshold_bursts,
-)
+from glutesense.detect.base import DetectionInput
+from glutesense.detect.common import require_below_nyquist, require_duration, threshold_bursts
+from glutesense.detect.skeleton import SpanDetector, Spans, mean_sd_level
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.filters import zero_phase_lowpass
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def teager_kaiser(x: FloatArray) -> FloatArray:
@@ -79,29 +72,28 @@ class TkeoSettings:
     merge_gap_ms: float = 250.0
 
 
-class TkeoDetector(ConfiguredDetector[TkeoSettings]):
+class TkeoDetector(SpanDetector[TkeoSettings]):
     """TKEO-conditioned threshold detector (Li et al. 2007; Solnik et al. 2010)."""
 
     name = "tkeo"
     settings_type = TkeoSettings
 
-    def detect(self, data: DetectionInput) -> tuple[Burst, ...]:
-        """All bursts in the channel, in time order."""
+    def sizes(self, fs_hz: float) -> tuple[int, ...]:
+        """No sample counts; checks the cut-off, ``min_on_ms`` and ``h_sd``."""
         cfg = self.settings
-        fs = data.fs_hz
-        require_below_nyquist(self.name, "lowpass_hz", cfg.lowpass_hz, fs)
-        require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs, min_samples=2)
+        require_below_nyquist(self.name, "lowpass_hz", cfg.lowpass_hz, fs_hz)
+        require_duration(self.name, "min_on_ms", cfg.min_on_ms, fs_hz, min_samples=2)
         if cfg.h_sd <= 0:
             raise ValueError(f"detector {self.name!r}: h_sd must be > 0, got {cfg.h_sd:g}")
-        rest = rest_slice(self.name, data)
+        return ()
+
+    def spans(self, data: DetectionInput, rest: slice, sizes: tuple[int, ...]) -> Spans:
+        """|TKEO|, low-passed; threshold at rest mean + ``h_sd`` SD."""
+        cfg = self.settings
+        fs = data.fs_hz
         x = data.signal_uv
         ok = np.isfinite(x)
         psi = np.abs(teager_kaiser(np.where(ok, x, 0.0)))
         test = np.where(ok, zero_phase_lowpass(psi, cfg.lowpass_hz, fs), np.nan)
-        base = test[rest]
-        base = base[np.isfinite(base)]
-        level = float(base.mean() + cfg.h_sd * base.std())
-        spans = threshold_bursts(
-            test, level, fs_hz=fs, min_on_ms=cfg.min_on_ms, merge_gap_ms=cfg.merge_gap_ms
-        )
-        return make_bursts(data, spans, detector=self.name, rest=rest)
+        level = mean_sd_level(test, rest, cfg.h_sd)
+        return threshold_bursts(test, level, fs_hz=fs, min_on_ms=cfg.min_on_ms, merge_gap_ms=cfg.merge_gap_ms)

@@ -36,7 +36,8 @@ import numpy as np
 
 from glutesense.export.base import ExportError, ExportResult
 from glutesense.io.edf import signal_layout
-from glutesense.model.records import Event, FloatArray, Recording, Stream
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import Role, SignalKind
 
 RECORD_MIN_S = 0.1

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from glutesense.export.base import ExportError, ExportResult
-from glutesense.model.records import Event, FloatArray, Recording
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import Event, Recording
 from glutesense.model.roles import Role, SignalKind
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from glutesense.io.common import InputError, assign_roles, read_events_table, split_unit, unit_factor
-from glutesense.model.records import Event, FloatArray, Recording, Stream
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import EMG_ROLES, IMU_ROLES, Role, SignalKind
 
 if TYPE_CHECKING:

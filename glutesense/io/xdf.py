@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from glutesense.io.common import InputError, assign_roles, unit_factor
-from glutesense.model.records import Event, FloatArray, Recording, Stream
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import EMG_ROLES, Role, Side
 
 _DATA_TYPES = {"EMG": "emg", "IMU": "imu"}

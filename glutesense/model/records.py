@@ -22,13 +22,10 @@ from enum import IntEnum
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.meta import ClockReport, PacketReport, RecordingInfo
 from glutesense.model.roles import Role, Side, SignalKind
-
-FloatArray = npt.NDArray[np.float64]
-
 
 SEQ_MODULUS = 1 << 16
 """``SampleBlock.seq`` wraps at this value, whatever the device's own counter width."""

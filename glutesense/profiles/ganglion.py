@@ -44,6 +44,7 @@ from functools import partial
 import numpy as np
 import numpy.typing as npt
 
+from glutesense.model.arrays import IntArray
 from glutesense.model.records import SEQ_MODULUS, ChannelSpec, SampleBlock, StreamKind
 from glutesense.model.roles import Role, SignalKind
 from glutesense.profiles.base import DeviceProfile, MalformedPacket, imu_channels
@@ -89,7 +90,7 @@ def field_to_int(field_value: int, n_bits: int) -> int:
     return (field_value & ((1 << n_bits) - 2)) - (sign << n_bits)
 
 
-def unpack_fields(body: bytes, n_bits: int) -> npt.NDArray[np.int64]:
+def unpack_fields(body: bytes, n_bits: int) -> IntArray:
     """The 8 sign-flagged fields of a packet body (bytes 1..), shape (2, 4), as integers."""
     n_bytes = n_bits  # 8 fields x n_bits bits = n_bits bytes
     stream = int.from_bytes(body[:n_bytes], "big")
@@ -177,7 +178,7 @@ class GanglionDecoder:
     """
 
     firmware: int = 3
-    _last: npt.NDArray[np.int64] = field(
+    _last: IntArray = field(
         default_factory=lambda: np.zeros(N_CHANNELS, dtype=np.int64), init=False, repr=False
     )
     _seeded: bool = field(default=False, init=False, repr=False)

@@ -34,14 +34,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 from scipy import signal as sps
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.roles import Side
 from glutesense.signal.filters import zero_phase_lowpass
 from glutesense.signal.movement import AngularRate
-
-FloatArray = npt.NDArray[np.float64]
 
 SWING_LP_HZ = 4.0
 """Low-pass of the signal the mid-swing peaks are found in (walking and running: 0.7-1.6 Hz strides)."""

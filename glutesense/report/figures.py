@@ -17,17 +17,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import numpy.typing as npt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
 from glutesense.clinical import ClinicalRep, SessionClinical, norms
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Recording
 from glutesense.model.roles import Muscle, Protocol, Role, Side
 from glutesense.signal.runs import runs_of
-
-FloatArray = npt.NDArray[np.float64]
 
 OKABE_ITO = {
     "black": "#000000",

@@ -16,18 +16,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-import numpy.typing as npt
 from matplotlib.figure import Figure
 
 from glutesense.analysis.metrics import RepResult
 from glutesense.analysis.pipeline import AnalysisResult, ChannelResult
 from glutesense.clinical import SessionClinical
 from glutesense.clinical.gait import GAIT_MUSCLES, GaitSide
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Recording
 from glutesense.model.roles import Muscle, Role
 from glutesense.report.figures import MUSCLE_COLOR, OKABE_ITO, FigureOut, png_bytes, session_figure
-
-FloatArray = npt.NDArray[np.float64]
 
 CYCLE_PCT = np.linspace(0.0, 100.0, 101)
 _NAMES = {Muscle.GLUTE_MAX: "glute max", Muscle.GLUTE_MED: "glute med", Muscle.HAMSTRING: "hamstrings"}

@@ -70,27 +70,46 @@ class ReportText:
     notes: Sequence[str]
 
 
+def column_format(name: str, default: str = ".1f") -> str:
+    """The precision a column's method has, from its unit: ms to 1 ms, s to 1 ms, Hz, µV and % to 0.1."""
+    n = name.lower()
+    if n.endswith(("_ms", "(ms)")):
+        return ".0f"
+    if n.endswith(("_s", "(s)")):
+        return ".3f"
+    if "ratio" in n or n.endswith(("_cv", "cv")) or "confidence" in n or "quality" in n:
+        return ".2f"
+    if n.endswith(("_hz", "_uv", "_pct", "%)", "_db")):
+        return ".1f"
+    return default
+
+
 def _cell(v: object, float_fmt: str) -> str:
     missing = v is None or v is pd.NA or (isinstance(v, float) and v != v)
     if missing:
         return ""
     if isinstance(v, float):
-        return format(v, float_fmt)
+        text = format(v, float_fmt)
+        return text.lstrip("-") if text.lstrip("-+").strip("0.") == "" else text  # never "-0"
     return str(v)
 
 
-def table_html(df: pd.DataFrame, *, float_fmt: str = ".1f", text_cols: Sequence[str] = ()) -> str:
-    """A DataFrame as an escaped HTML table in a horizontally scrolling wrapper."""
+def table_html(df: pd.DataFrame, *, float_fmt: str = "auto", text_cols: Sequence[str] = ()) -> str:
+    """A DataFrame as an escaped HTML table in a horizontally scrolling wrapper.
+
+    ``float_fmt`` "auto" rounds each column to its unit's precision (:func:`column_format`).
+    """
     texty = set(text_cols)
 
     def cls(c: object) -> str:
         return ' class="t"' if str(c) in texty else ""
 
+    fmts = [column_format(str(c)) if float_fmt == "auto" else float_fmt for c in df.columns]
     head = "".join(f"<th{cls(c)}>{escape(str(c))}</th>" for c in df.columns)
     rows = []
     for rec in df.itertuples(index=False):
         cells = "".join(
-            f"<td{cls(c)}>{escape(_cell(v, float_fmt))}</td>" for c, v in zip(df.columns, rec, strict=True)
+            f"<td{cls(c)}>{escape(_cell(v, f))}</td>" for c, v, f in zip(df.columns, rec, fmts, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
     return f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
@@ -235,14 +254,14 @@ def render_html(
         f"<title>{escape(text.title)}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(text.title)}</h1><p class='meta'>{facts}</p>"
         f"<section><h2>What we found</h2>{_verdicts(clinical)}</section>"
-        f"<section><h2>Key numbers per side</h2>{table_html(sides, text_cols=('side',))}"
+        f"<section><h2>Key numbers per side</h2>{table_html(sides, text_cols=('quantity',))}"
         "<p class='small'>Lag = glute onset minus hamstring onset (+: the glute later). Ratios are "
         "hold activations; the µV ratio depends on electrode placement and skin, the normalised one on "
         "the reference.</p></section>"
         + "".join(f"<section><h2>{escape(title)}</h2>{body}</section>" for title, body in sections)
         + f"<section><h2>Figures</h2>{_figures(figures)}</section>"
         "<section><h2>Rep by rep</h2>"
-        f"{table_html(reps, float_fmt='.3f', text_cols=('side', 'order', 'reason'))}"
+        f"{table_html(reps, text_cols=('side', 'order', 'reason'))}"
         "<p class='small'>Times in seconds from the start of the recording; empty cells are missing "
         "values, never guesses.</p></section>"
         f"<section><h2>Signal quality</h2>{table_html(quality, text_cols=('channel', 'notes'))}"

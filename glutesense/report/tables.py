@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from glutesense.analysis.pipeline import AnalysisResult
-from glutesense.clinical import CLINICAL_COLUMNS, SessionClinical, VerdictKind
+from glutesense.clinical import CLINICAL_COLUMNS, SessionClinical
 from glutesense.model.roles import Protocol
 
 REP_COLUMNS = (
@@ -172,38 +172,3 @@ def quality_table(clinical: SessionClinical) -> pd.DataFrame:
             "notes",
         ],
     )
-
-
-def sides_table(clinical: SessionClinical) -> pd.DataFrame:
-    """Key numbers per side, for the report's summary table."""
-    rows = []
-    for s in clinical.sides:
-        ci = s.lag_ci95_ms
-        unsure = s.verdict.kind is VerdictKind.CANNOT_TELL and s.lag_median_ms is not None
-        rows.append(
-            {
-                "side": s.side.value,
-                "reps": s.n_reps,
-                "reps with both onsets": s.n_lags,
-                # a median beside a "cannot tell" verdict says so (it carries no verdict)
-                "median lag (ms)": f"{s.lag_median_ms:+.0f} (no verdict)" if unsure else s.lag_median_ms,
-                "95 % CI of median (ms)": None if ci is None else f"{ci[0]:+.0f} to {ci[1]:+.0f}",
-                "rep-to-rep spread (ms)": s.lag_spread_ms,
-                "order (glute first / hamstring first / together / absent / undetected)": " / ".join(
-                    str(s.order_counts.get(k, 0))
-                    for k in ("glute_first", "hamstring_first", "simultaneous", "glute_absent", "undetected")
-                ),
-                "consistency (%)": None if s.consistency is None else 100.0 * s.consistency,
-                "glute from movement (ms)": s.glute_from_movement_median_ms,
-                "glute/hamstring ratio (normalised)": s.ratio_median,
-                "glute/hamstring ratio (µV)": s.ratio_uv_median,
-                "glute hold (% ref)": s.glute_hold_mean_pct_median,
-                "squeeze latency (ms)": s.squeeze_latency_median_ms,
-                "false starts": s.false_starts_total,
-                "rise 10-90 % (ms)": s.rise_10_90_median_ms,
-                "hold CV": s.hold_cv_median,
-                "glute med from weight shift (ms)": s.glute_med_from_shift_median_ms,
-            }
-        )
-    df = pd.DataFrame(rows)
-    return df.dropna(axis=1, how="all") if len(df) else df

@@ -10,15 +10,34 @@ from glutesense.clinical import SessionClinical, assess
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
 from glutesense.report.html import ReportText, render_html
+from glutesense.report.key_numbers import key_numbers
 from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
-from glutesense.report.tables import onsets_table, quality_table, reps_table, sides_table
+from glutesense.report.tables import onsets_table, quality_table, reps_table
 from glutesense.report.verdict import verdict_lines
 from glutesense.version import __version__
 
 
 def _fmt_setting(v: object) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _hz(v: float) -> str:
+    return f"{round(v, 1):g}"
+
+
+def filtering_words(result: AnalysisResult) -> str:
+    """The filters once per group of channels that share them (rates and corners to 0.1 Hz)."""
+    groups: dict[str, list[str]] = {}
+    for c in result.channels:
+        key = (
+            f"sample rate {_hz(c.fs_hz)} Hz, band {_hz(c.band_hz[0])}-{_hz(c.band_hz[1])} Hz, "
+            + (f"mains notch {_hz(c.mains_hz)} Hz and harmonics" if c.mains_hz else "no mains notch")
+        )
+        groups.setdefault(key, []).append(c.role.value)
+    if len(groups) == 1:
+        return f"all {len(result.channels)} EMG channels: {next(iter(groups))}"
+    return "; ".join(f"{', '.join(roles)}: {key}" for key, roles in groups.items())
 
 
 def _protocol_method(result: AnalysisResult) -> dict[str, str]:
@@ -52,11 +71,7 @@ def report_text(result: AnalysisResult, recording: Recording, clinical: SessionC
         "test": result.protocol.value,
         "file": recording.source or "(unnamed)",
     }
-    channels = "; ".join(
-        f"{c.role.value}: {c.fs_hz:g} Hz, band {c.band_hz[0]:g}-{c.band_hz[1]:g} Hz, "
-        + (f"mains notch {c.mains_hz:g} Hz and harmonics" if c.mains_hz else "no mains notch")
-        for c in result.channels
-    )
+    channels = filtering_words(result)
     settings = ", ".join(f"{k}={_fmt_setting(v)}" for k, v in result.detector_settings.items())
     bases = sorted({c.baseline.source for c in result.channels})
     refs = "; ".join(
@@ -159,7 +174,7 @@ def write_outputs(
             text=report_text(result, recording, clinical),
             clinical=clinical,
             figures=figures,
-            sides=sides_table(clinical),
+            sides=key_numbers(clinical),
             reps=reps,
             quality=quality_table(clinical),
             recording=recording,

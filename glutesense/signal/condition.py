@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.signal.filters import (
     causal_filter,
     design_bandpass,
@@ -31,8 +31,6 @@ from glutesense.signal.filters import (
 from glutesense.signal.mains import detect_mains_hz, harmonics_below, subtract_sinusoids
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import n_samples
-
-FloatArray = npt.NDArray[np.float64]
 
 EDGE_PAD_S = 0.5
 """Odd-extension padding at each end of a segment for zero-phase filtering (notch settling)."""

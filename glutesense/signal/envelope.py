@@ -12,22 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Event
+from glutesense.model.robust import median_sd
 from glutesense.signal.units import index_at, n_samples, time_at
-
-FloatArray = npt.NDArray[np.float64]
-
-MAD_TO_SD = 1.4826
-"""Scale from the median absolute deviation to the SD of a normal distribution."""
-
-
-def median_sd(x: npt.ArrayLike) -> tuple[float, float]:
-    """Median and MAD-based SD (``1.4826 * median |x - median|``) of the finite values of ``x``."""
-    v = np.asarray(x, dtype=np.float64)
-    level = float(np.nanmedian(v))
-    return level, MAD_TO_SD * float(np.nanmedian(np.abs(v - level)))
 
 
 def moving_mean(x: FloatArray, window_n: int) -> FloatArray:

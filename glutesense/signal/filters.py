@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import signal as sps
 
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 
 @dataclass

@@ -8,10 +8,9 @@ the stronger one if it stands out.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 from scipy import signal as sps
 
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 MAINS_CANDIDATES_HZ: tuple[float, ...] = (50.0, 60.0)
 

@@ -14,14 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from glutesense.signal.envelope import MAD_TO_SD, median_sd
+from glutesense.model.arrays import FloatArray
+from glutesense.model.robust import median_sd, robust_sd
 from glutesense.signal.filters import zero_phase_lowpass
 from glutesense.signal.runs import runs_of
 from glutesense.signal.units import index_at, n_samples, time_at
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ def movement_onset(
     pre = x[max(a - n_samples(local_s, fs), 0) : a + 1]
     pre = pre[np.isfinite(pre)]
     level = float(np.median(pre)) if pre.size else float(np.nanmedian(x[a:b]))
-    noise = MAD_TO_SD * float(np.median(np.abs(pre - level))) if pre.size > 2 else 0.0
+    noise = robust_sd(pre, center=level) if pre.size > 2 else 0.0
     dev = np.abs(np.nan_to_num(x[a:b], nan=level) - level)
     thr = max(min_change_deg, 0.2 * float(dev.max()))
     sustain = n_samples(sustain_s, fs)

@@ -26,14 +26,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from glutesense.signal.envelope import median_sd
+from glutesense.model.arrays import BoolArray, FloatArray
+from glutesense.model.robust import median_sd
 from glutesense.signal.runs import covered, mask_of, runs_of
 from glutesense.signal.units import index_at, n_samples
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 Runs = tuple[tuple[int, int], ...]
 
 CLIP_MIN_SAMPLES = 2

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-BoolArray = npt.NDArray[np.bool_]
+from glutesense.model.arrays import BoolArray
 
 
 def runs_of(mask: npt.ArrayLike, min_len: int = 1) -> list[tuple[int, int]]:

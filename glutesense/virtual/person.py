@@ -22,7 +22,8 @@ activation's onset, rising over 50-250 ms (``rise_ms``) to the plateau RMS.
 
 IMU: a gravity-projection model of one segment (``thigh`` for the bridge, ``pelvis`` for
 the single-leg stand): ``acc = (-sin p, sin r cos p, cos r cos p)`` g plus the tangential
-acceleration of the thigh, ``gyr = (dr/dt, dp/dt, 0)`` deg/s, plus noise and gyro bias.
+acceleration of the thigh, ``gyr = (dr/dt, dp/dt, 0)`` deg/s, plus noise and gyro bias
+(:mod:`glutesense.virtual.posture`).
 
 Cue labels follow DESIGN.md's events (``cue`` = bridge lift, ``lower``, ``lift``,
 ``squeeze``, ``release``, ``rest``); a label may carry the stance side as
@@ -31,39 +32,20 @@ Cue labels follow DESIGN.md's events (``cue`` = bridge lift, ``lower``, ``lift``
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
-from typing import Protocol as TypingProtocol
 
 import numpy as np
 from scipy import signal as sps
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.roles import IMU_ROLES, Muscle, Protocol, Role, Side
 from glutesense.virtual.params import Pattern, PersonParams
-from glutesense.virtual.shapes import Burst, FloatArray, Transition, artifact_shape
+from glutesense.virtual.performed import PerformedRep, Stance, r6
+from glutesense.virtual.posture import IMU_SITE, imu_samples, segment_angles
+from glutesense.virtual.shapes import Burst, Transition, artifact_shape
 
-G_MPS2 = 9.80665
-THIGH_RADIUS_M = 0.25
 _LEVEL = {Muscle.GLUTE_MAX: 1.0, Muscle.HAMSTRING: 0.9, Muscle.GLUTE_MED: 0.45, Muscle.ERECTOR: 0.3}
-_POSTURE_DEG = {Protocol.BRIDGE: (40.0, 0.0), Protocol.SINGLE_LEG_STAND: (70.0, 0.0)}  # (pitch, roll)
-_IMU_SITE = {Protocol.BRIDGE: "thigh", Protocol.SINGLE_LEG_STAND: "pelvis"}
-_ACC_NOISE_G = 0.004
-_GYR_NOISE_DPS = 0.15
-_SWAY_DEG = 1.2
-_SWAY_HZ = 0.7
-
-
-class CueLike(TypingProtocol):
-    """Anything with a cue's time (s), label and side (a recorder ``ScheduledCue`` fits)."""
-
-    @property
-    def t_s(self) -> float: ...
-    @property
-    def label(self) -> str: ...
-    @property
-    def side(self) -> Side | None: ...
 
 
 def parse_cue_label(text: str) -> tuple[str, Side | None]:
@@ -73,93 +55,6 @@ def parse_cue_label(text: str) -> tuple[str, Side | None]:
         return label, Side(side) if side else None
     except ValueError:
         return label, None
-
-
-def _r6(x: float | None) -> float | None:
-    return None if x is None or not math.isfinite(x) else round(x, 6)
-
-
-@dataclass
-class _Rep:
-    """One repetition on one side, as the person performed it (internal, live-updated)."""
-
-    rep: int
-    side: Side
-    cue_label: str
-    cue_s: float
-    reaction_s: float
-    movement_onset_s: float
-    muscles: dict[Role, Burst]
-    false_starts: list[Burst] = field(default_factory=list)
-    lift_cue_s: float | None = None
-    lift_muscles: dict[Role, Burst] = field(default_factory=dict)
-    release_cue_s: float | None = None
-    offset_s: float | None = None
-    movement_offset_s: float | None = None
-
-    def _onset(self, muscle: Muscle) -> Burst | None:
-        return self.muscles.get(Role.emg(muscle, self.side))
-
-    def to_json(self) -> dict[str, Any]:
-        glute, ham = self._onset(Muscle.GLUTE_MAX), self._onset(Muscle.HAMSTRING)
-        lag_ms = lag10_ms = None
-        if glute is None:
-            order = "glute_absent"
-        elif ham is None:
-            order = "undetected"
-        else:
-            lag_ms = round(1000.0 * (glute.t_on_s - ham.t_on_s), 3)
-            lag10_ms = round(1000.0 * (glute.t10_s - ham.t10_s), 3)
-            order = "glute_first" if lag_ms < 0 else "hamstring_first" if lag_ms > 0 else "simultaneous"
-
-        def muscles(ms: dict[Role, Burst]) -> dict[str, Any]:
-            return {
-                r.value: {
-                    "onset_s": _r6(b.t_on_s),
-                    "t10_s": _r6(b.t10_s),
-                    "rise_ms": round(1000.0 * b.rise_s, 3),
-                    "plateau_uv": round(b.level_uv, 3),
-                    "offset_s": _r6(b.t_off_s),
-                }
-                for r, b in ms.items()
-            }
-
-        return {
-            "rep": self.rep,
-            "side": self.side.value,
-            "cue_label": self.cue_label,
-            "cue_s": _r6(self.cue_s),
-            "reaction_ms": round(1000.0 * self.reaction_s, 3),
-            "movement_onset_s": _r6(self.movement_onset_s),
-            "glute_onset_s": None if glute is None else _r6(glute.t_on_s),
-            "glute_t10_s": None if glute is None else _r6(glute.t10_s),
-            "hamstring_onset_s": None if ham is None else _r6(ham.t_on_s),
-            "hamstring_t10_s": None if ham is None else _r6(ham.t10_s),
-            "glute_lag_ms": lag_ms,
-            "glute_lag_t10_ms": lag10_ms,
-            "order": order,
-            "false_starts": len(self.false_starts),
-            "false_starts_s": [_r6(b.t_on_s) for b in self.false_starts],
-            "false_start_durations_ms": [round(1000.0 * (b.end_s - b.t_on_s), 3) for b in self.false_starts],
-            "lift_cue_s": _r6(self.lift_cue_s),
-            "lift_muscles": muscles(self.lift_muscles),
-            "release_cue_s": _r6(self.release_cue_s),
-            "offset_s": _r6(self.offset_s),
-            "movement_offset_s": _r6(self.movement_offset_s),
-            "muscles": muscles(self.muscles),
-        }
-
-
-@dataclass
-class _Stance:
-    """A single-leg stance in progress (from ``lift`` to ``release``)."""
-
-    side: Side
-    lift_cue_s: float | None
-    bursts: dict[Role, Burst]
-    roll_delta_deg: float
-    reps: list[_Rep] = field(default_factory=list)
-    pitch_delta_deg: float = 0.0
 
 
 class VirtualPerson:
@@ -206,12 +101,12 @@ class VirtualPerson:
         self._n_emg = 0
         self._n_imu = 0
         self._cues: list[dict[str, Any]] = []
-        self._reps: list[_Rep] = []
-        self._bridge_open: list[_Rep] = []
+        self._reps: list[PerformedRep] = []
+        self._bridge_open: list[PerformedRep] = []
         self._bridge_lift_deg = 0.0
         self._n_bridge = 0
         self._n_squeeze = {Side.LEFT: 0, Side.RIGHT: 0}
-        self._stance: _Stance | None = None
+        self._stance: Stance | None = None
         self._handlers: dict[str, Callable[[float, Side | None], None]] = {
             "cue": self._bridge_lift,
             "lower": self._bridge_lower,
@@ -244,7 +139,7 @@ class VirtualPerson:
         """
         name, label_side = parse_cue_label(label)
         side = side if side is not None else label_side
-        self._cues.append({"label": name, "side": None if side is None else side.value, "t_s": _r6(t_s)})
+        self._cues.append({"label": name, "side": None if side is None else side.value, "t_s": r6(t_s)})
         handler = self._handlers.get(name)
         if handler is not None:
             handler(float(t_s), side)
@@ -320,7 +215,7 @@ class VirtualPerson:
             erector = 0.3 if p.pattern is Pattern.GLUTE_FIRST else 0.6  # the lower back takes over
             t_er = t0 + self._u((0.0, 40.0), 1e-3)
             muscles[Role.emg(Muscle.ERECTOR, s)] = self._activate(Muscle.ERECTOR, s, t_er, erector)
-            rep = _Rep(self._n_bridge, s, "cue", t_cue_s, reaction_s, move_s, muscles)
+            rep = PerformedRep(self._n_bridge, s, "cue", t_cue_s, reaction_s, move_s, muscles)
             self._reps.append(rep)
             self._bridge_open.append(rep)
         self._bridge_lift_deg = -self._u((20.0, 30.0))
@@ -358,12 +253,12 @@ class VirtualPerson:
         self._roll.append(Transition(move_s, self._u((0.4, 0.7)), roll))
         self._sway_gate.append(Transition(move_s, 0.5, 1.0))
         self._artifact(move_s, 0.6)
-        self._stance = _Stance(stance, t_cue_s, bursts, roll)
+        self._stance = Stance(stance, t_cue_s, bursts, roll)
 
     def _stand_squeeze(self, t_cue_s: float, side: Side | None) -> None:
         p = self.params
         if self._stance is None or (side is not None and side is not self._stance.side):
-            self._stance = _Stance(side or Side.LEFT, None, {}, 0.0)
+            self._stance = Stance(side or Side.LEFT, None, {}, 0.0)
         st = self._stance
         self._n_squeeze[st.side] += 1
         reaction_s, t_first = self._start_after(t_cue_s)
@@ -393,7 +288,7 @@ class VirtualPerson:
         self._pitch.append(Transition(move_s, self._u((0.3, 0.6)), tilt))
         st.pitch_delta_deg += tilt
         self._artifact(move_s, 0.3)
-        rep = _Rep(self._n_squeeze[st.side], st.side, "squeeze", t_cue_s, reaction_s, move_s, muscles)
+        rep = PerformedRep(self._n_squeeze[st.side], st.side, "squeeze", t_cue_s, reaction_s, move_s, muscles)
         rep.false_starts = false_starts
         rep.lift_cue_s = st.lift_cue_s
         rep.lift_muscles = dict(st.bursts)
@@ -460,33 +355,8 @@ class VirtualPerson:
                 emg += artifact_shape(t, t0_s, tau_s)[:, None] * amp
         return np.asarray(emg, dtype=np.float64)
 
-    def _angles(self, t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-        pitch0, roll0 = _POSTURE_DEG[self.protocol]
-        pitch = np.full(t.shape, pitch0)
-        pitch_rate = np.zeros(t.shape)
-        pitch_acc = np.zeros(t.shape)
-        for tr in self._pitch:
-            pitch += tr.value(t)
-            pitch_rate += tr.rate(t)
-            pitch_acc += tr.accel(t)
-        roll = np.full(t.shape, roll0)
-        roll_rate = np.zeros(t.shape)
-        for tr in self._roll:
-            roll += tr.value(t)
-            roll_rate += tr.rate(t)
-        gate = np.zeros(t.shape)
-        gate_rate = np.zeros(t.shape)
-        for tr in self._sway_gate:
-            gate += tr.value(t)
-            gate_rate += tr.rate(t)
-        w = 2 * np.pi * _SWAY_HZ
-        sway = np.sin(w * t + self._sway_phase)
-        roll += _SWAY_DEG * gate * sway
-        roll_rate += _SWAY_DEG * (gate_rate * sway + gate * w * np.cos(w * t + self._sway_phase))
-        return pitch, pitch_rate, pitch_acc, roll, roll_rate
-
     def generate_imu(self, n_samples: int) -> FloatArray:
-        """The next ``n_samples`` IMU samples, shape ``(n_samples, 6)``.
+        """The next ``n_samples`` IMU samples, shape ``(n_samples, 6)`` (:mod:`glutesense.virtual.posture`).
 
         Columns ``acc_x, acc_y, acc_z`` (g) and ``gyr_x, gyr_y, gyr_z`` (deg/s).
         """
@@ -494,20 +364,8 @@ class VirtualPerson:
             return np.zeros((0, 6))
         t = (self._n_imu + np.arange(n_samples)) / self.params.imu_fs_hz
         self._n_imu += n_samples
-        pitch, pitch_rate, pitch_acc, roll, roll_rate = self._angles(t)
-        p_rad, r_rad = np.radians(pitch), np.radians(roll)
-        out = np.empty((n_samples, 6))
-        out[:, 0] = -np.sin(p_rad) + THIGH_RADIUS_M * np.radians(pitch_acc) / G_MPS2
-        out[:, 1] = np.sin(r_rad) * np.cos(p_rad)
-        out[:, 2] = np.cos(r_rad) * np.cos(p_rad)
-        out[:, 3] = roll_rate
-        out[:, 4] = pitch_rate
-        out[:, 5] = 0.0
-        out[:, 3:] += self._gyr_bias_dps
-        noise = self._imu_rng.standard_normal((n_samples, 6))
-        out[:, :3] += _ACC_NOISE_G * noise[:, :3]
-        out[:, 3:] += _GYR_NOISE_DPS * noise[:, 3:]
-        return out
+        angles = segment_angles(t, self.protocol, self._pitch, self._roll, self._sway_gate, self._sway_phase)
+        return imu_samples(angles, self._gyr_bias_dps, self._imu_rng.standard_normal((n_samples, 6)))
 
     # ----------------------------------------------------------------- truth
     def truth(self) -> dict[str, Any]:
@@ -519,7 +377,7 @@ class VirtualPerson:
             "time_axis": "device seconds since the first sample of the stream (EMG and IMU)",
             "onset_definition": "activation start: the envelope leaves 0 (raised-cosine rise); "
             "t10 = time the envelope reaches 10 % of its plateau",
-            "imu_site": _IMU_SITE[self.protocol],
+            "imu_site": IMU_SITE[self.protocol],
             "emg_roles": [r.value for r in self.params.emg_roles],
             "imu_roles": [r.value for r in IMU_ROLES],
             "params": self.params.to_json(),
@@ -528,56 +386,3 @@ class VirtualPerson:
         }
 
 
-def simulate(
-    protocol: Protocol,
-    schedule: Iterable[CueLike],
-    params: PersonParams,
-    *,
-    duration_s: float | None = None,
-) -> tuple[FloatArray, FloatArray, dict[str, Any]]:
-    """Run a person through ``schedule`` offline, with the same code as the live sensor.
-
-    Parameters
-    ----------
-    protocol : Protocol
-    schedule : iterable of cue-like objects
-        ``t_s`` (device seconds), ``label`` and ``side``; entries with a false
-        ``is_event`` attribute (such as the recorder's ``end``) only extend the duration.
-    params : PersonParams
-    duration_s : float, optional
-        Length of the simulation, s; default 2 s after the last schedule entry.
-
-    Returns
-    -------
-    emg_uv : ndarray, shape (n_emg_samples, n_emg_channels)
-    imu : ndarray, shape (n_imu_samples, 6)
-        g and deg/s.
-    truth : dict
-        :meth:`VirtualPerson.truth`.
-    """
-    person = VirtualPerson(params, protocol)
-    cues = sorted(schedule, key=lambda c: c.t_s)
-    if duration_s is None:
-        duration_s = (cues[-1].t_s if cues else 0.0) + 2.0
-    emg_parts: list[FloatArray] = []
-    imu_parts: list[FloatArray] = []
-
-    def advance(t_s: float) -> None:
-        n_emg = math.ceil(t_s * params.emg_fs_hz - 1e-9) - person.n_emg_samples
-        n_imu = math.ceil(t_s * params.imu_fs_hz - 1e-9) - person.n_imu_samples
-        if n_emg > 0:
-            emg_parts.append(person.generate_emg(n_emg))
-        if n_imu > 0:
-            imu_parts.append(person.generate_imu(n_imu))
-
-    for cue in cues:
-        if cue.t_s > duration_s:
-            break
-        advance(cue.t_s)
-        if getattr(cue, "is_event", True):
-            person.on_cue(cue.label, cue.t_s, cue.side)
-    advance(duration_s)
-    n_ch = len(params.emg_roles)
-    emg = np.concatenate(emg_parts) if emg_parts else np.zeros((0, n_ch))
-    imu = np.concatenate(imu_parts) if imu_parts else np.zeros((0, 6))
-    return emg, imu, person.truth()

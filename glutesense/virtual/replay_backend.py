@@ -38,7 +38,7 @@ from glutesense.profiles import DeviceProfile, get_profile
 from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import Clock
 from glutesense.transport.tasks import cancel_and_wait
-from glutesense.virtual.backend import AdvertisingScanner, SimulatedClientBackend, profile_services
+from glutesense.virtual.gatt import AdvertisingScanner, SimulatedClientBackend, profile_services
 from glutesense.virtual.link import LinkFaults, OneClientLink
 
 DEFAULT_REPLAY_ADDRESS = "5A:1E:F1:00:00:01"

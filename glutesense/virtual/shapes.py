@@ -10,9 +10,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 T10_FRACTION = math.acos(0.8) / math.pi
 """Fraction of a raised-cosine rise at which it reaches 10 % of its plateau (0.2048)."""

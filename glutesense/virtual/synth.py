@@ -18,13 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import signal as sps
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import Muscle, Protocol, Role, Side
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,13 @@ from types import MappingProxyType
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
+from glutesense.model.arrays import FloatArray
 from glutesense.model.records import StreamKind
 from glutesense.model.roles import Role
 from glutesense.profiles import DeviceProfile, diy_v1, ganglion, get_profile, myo, myoware_ascii, polar_pmd
 from glutesense.virtual.params import DEFAULT_EMG_ROLES
 
-FloatArray = npt.NDArray[np.float64]
 Notification = tuple[int, bytes]  # (index in the profile's notify_chars, payload)
 
 SIM_ANNOTATION_CHAR = diy_v1.ANNOTATION_CHAR

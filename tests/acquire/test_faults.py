@@ -23,7 +23,8 @@ from glutesense.model.roles import Protocol, Role
 from glutesense.transport.ble import ConnectionFailed, ReconnectPolicy, SensorLink
 from glutesense.transport.clock import LoopClock, run_in_virtual_time
 from glutesense.virtual.devices import link_target, resolve_backend
-from glutesense.virtual.sensor import LostPacket, VirtualSensor
+from glutesense.virtual.sensor import VirtualSensor
+from glutesense.virtual.spec import LostPacket
 
 ONSET_TOLERANCE_MS = 5.0
 """Onsets of reps no gap touches must match the loss-free run this closely."""

@@ -128,3 +128,23 @@ def test_no_match_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_session_labels_are_unique() -> None:
     assert session_labels(["a/s-1.edf", "b/s_1.edf", "c/x.edf"]) == ["s1", "s12", "x"]
+
+
+def test_dask_batch_runs_beside_another_dask(season: Path, tmp_path: Path) -> None:
+    """A busy 8787 (another cluster's dashboard, a notebook, a second batch) neither breaks the
+    batch nor warns (warnings are errors here): the cluster's web server takes a free loopback port."""
+    pytest.importorskip("dask.distributed")
+    import socket
+
+    with socket.socket() as busy:
+        try:
+            busy.bind(("127.0.0.1", 8787))
+            busy.listen()
+        except OSError:
+            pass  # already taken by someone else: busy either way
+        pattern = str(season / "athlete01" / "*.edf")
+        out = tmp_path / "out"
+        code = main(["batch", pattern, "--protocol", "bridge", "--detector", DETECTOR, "--out", str(out)])
+    assert code == 0
+    expected, _ = _one_by_one(expand([pattern]))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "reps.parquet"), expected, check_dtype=False)

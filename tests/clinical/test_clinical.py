@@ -7,6 +7,7 @@ The analyses use the fast ``changepoint`` detector: these tests check the clinic
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -97,7 +98,11 @@ def test_hamstring_first_within_normal_is_not_called_a_problem(late: tuple) -> N
     v = clin.sides[0].verdict
     assert v.kind is VerdictKind.WITHIN_NORMAL
     assert v.headline.startswith("Left glute fires after the hamstring in 5 of 5 bridges, median ")
-    assert "ms later (±" in v.headline
+    # the number with its uncertainty, then the healthy range with its numbers and source, in the headline
+    assert re.search(r"ms later \(95 % CI [+-]?\d+ to [+-]?\d+ ms; ±\d+ ms rep to rep\)", v.headline)
+    pattern = r"within the range seen in healthy people \(typical -?\d+ to \+\d+ ms; healthy men \+108 ± 142"
+    assert re.search(pattern, v.headline), v.headline
+    assert "Suehiro et al. 2015" in v.headline
     assert "not a sign of a problem" in v.headline
     assert any("Lewis & Sahrmann 2009" in d for d in v.details)
     assert any("Suehiro et al. 2015" in d for d in v.details)

@@ -23,7 +23,7 @@ from glutesense.transport.ble import SensorLink
 from glutesense.transport.clock import LoopClock, run_in_virtual_time
 from glutesense.virtual.backend import VirtualWorld, make_backends
 from glutesense.virtual.params import PersonParams
-from glutesense.virtual.sensor import Faults, VirtualSensorSpec
+from glutesense.virtual.spec import Faults, VirtualSensorSpec
 
 CUES = ((1.0, "rest"), (3.0, "cue"), (5.5, "lower"), (8.0, "cue"), (10.5, "lower"))
 RIGHT = (Role.GLUTE_MAX_R, Role.HAMSTRING_R)

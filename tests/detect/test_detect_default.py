@@ -8,7 +8,8 @@ from support.signals import ONSET_S, REST_S, burst_signal
 
 from glutesense.analysis.pipeline import analyze
 from glutesense.detect import DETECTORS, DetectionInput, make_detector
-from glutesense.detect.default import DefaultDetector, DefaultSettings
+from glutesense.detect.default import DefaultDetector
+from glutesense.detect.default_settings import DefaultSettings
 from glutesense.detect.risefit import fit_rise, pooled_shape_prior
 from glutesense.model.roles import Protocol, Role
 from glutesense.signal.condition import condition_emg

@@ -136,8 +136,8 @@ def test_plain_csv_bridge_without_events_finds_reps_from_accelerometer(tmp_path:
 
 
 def test_200_hz_recording_analyzes(tmp_path: Path) -> None:
+    from glutesense.virtual.offline import simulate
     from glutesense.virtual.params import PersonParams
-    from glutesense.virtual.person import simulate
 
     rec = read_native(SAMPLES / "bridge_glute_late.gses")
     export_recording(rec, tmp_path / "full.csv", "csv")

@@ -19,7 +19,8 @@ from support.recordings import (
 from glutesense.export import export_recording
 from glutesense.io import load_recording
 from glutesense.io.edf import read_edf
-from glutesense.model.records import Event, FloatArray, Recording
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import Event, Recording
 from glutesense.model.roles import Role
 
 

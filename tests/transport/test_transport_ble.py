@@ -27,7 +27,7 @@ from glutesense.transport.ble import (
 from glutesense.transport.clock import LoopClock, MonotonicClock, ScaledClock, run_in_virtual_time
 from glutesense.virtual.backend import VirtualWorld, make_backends
 from glutesense.virtual.devices import link_target, resolve_backend
-from glutesense.virtual.sensor import Faults, VirtualSensorSpec
+from glutesense.virtual.spec import Faults, VirtualSensorSpec
 
 SPEED = 20.0
 

@@ -18,7 +18,7 @@ from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import LoopClock, run_in_virtual_time
 from glutesense.virtual import BASIC_EMG_ROLES, PersonParams
 from glutesense.virtual.backend import VirtualWorld, make_backends
-from glutesense.virtual.sensor import Faults, VirtualSensorSpec
+from glutesense.virtual.spec import Faults, VirtualSensorSpec
 
 SPEED = 20.0
 ADDRESS = "5A:1E:00:00:00:01"

@@ -27,7 +27,8 @@ import numpy as np
 
 from glutesense.io.common import InputError
 from glutesense.io.vendors.base import TIME_COLUMN, ParsedTable, numeric_block, times_from_counter
-from glutesense.model.records import Event, FloatArray
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import Event
 
 MAGIC = "%OpenBCI"
 _RATE = re.compile(r"%\s*Sample Rate\s*=\s*([\d.]+)\s*Hz", re.I)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable
 
@@ -52,4 +53,7 @@ async def replay_session(
             on_update(t_s, live)
             next_update = t_s + UPDATE_EVERY_S
             await asyncio.sleep(0)
-    return dec.recording(data.events, source=data.path)
+    rec = dec.recording(data.events, source=data.path)
+    if data.damage:
+        rec = dataclasses.replace(rec, meta={**rec.meta, **data.damage_meta()})
+    return rec

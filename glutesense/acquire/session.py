@@ -88,6 +88,9 @@ class GuidedSession:
     on_status : callable, optional
     marks : asyncio.Queue of str, optional
         User marks (keypresses); each becomes a ``mark`` event.
+    stop : callable, optional
+        Asked before each block: True ends the schedule there, as complete (a training set that
+        ended because the muscle tired).
     """
 
     def __init__(
@@ -101,7 +104,9 @@ class GuidedSession:
         *,
         on_status: Callable[[RecorderStatus], None] | None = None,
         marks: asyncio.Queue[str] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
+        self.stop = stop
         self.links = tuple(links)
         self.writer = writer
         self.schedule = tuple(schedule)
@@ -153,6 +158,8 @@ class GuidedSession:
         blocks = rep_blocks(self.schedule)
         b = 0
         while b < len(blocks):
+            if self.stop is not None and self.stop():
+                return True
             following = blocks[b + 1][0] if b + 1 < len(blocks) else None
             outcome = await self.run_block(blocks[b], following)
             if outcome is Outcome.LOST:

@@ -18,11 +18,13 @@ whole-channel detection and measures each stride's onsets around its touchdown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
 
 from glutesense.analysis.channels import analyze_channel, row_quality, second_pass, with_activity
+from glutesense.analysis.lost import guard_lost
 from glutesense.analysis.metrics import (
     MetricSettings,
     RepResult,
@@ -72,10 +74,15 @@ def _rate(recording: Recording) -> AngularRate | None:
 
 
 def _rep_result(
-    window: RepWindow, glute: ChannelResult, ham: ChannelResult, protocol: Protocol, cfg: MetricSettings
+    window: RepWindow,
+    glute: ChannelResult,
+    ham: ChannelResult,
+    protocol: Protocol,
+    cfg: MetricSettings,
+    inputs: Mapping[Role, DetectionInput],
 ) -> RepResult:
-    g = pick_sustained(glute.bursts, window, cfg)
-    h = pick_sustained(ham.bursts, window, cfg)
+    g = guard_lost(pick_sustained(glute.bursts, window, cfg), inputs[glute.role], window)
+    h = guard_lost(pick_sustained(ham.bursts, window, cfg), inputs[ham.role], window)
     g_s = g.burst.onset_s if g.burst else None
     h_s = h.burst.onset_s if h.burst else None
     glute_absent = g.burst is None and g.reason == "no activation above the resting level"
@@ -197,6 +204,7 @@ def _reps(
     proto: Protocol,
     measured: Measured | None,
     cfg: MetricSettings,
+    inputs: Mapping[Role, DetectionInput],
 ) -> tuple[RepResult, ...]:
     """One result per rep window, or the protocol step's own reps; then the step's patches."""
     by_role = {c.role: c for c in channels}
@@ -207,6 +215,7 @@ def _reps(
             by_role[Role.emg(Muscle.HAMSTRING, w.side)],
             proto,
             cfg,
+            inputs,
         )
         for w in windows
     ) if measured is None or measured.reps is None else ()
@@ -270,7 +279,7 @@ def analyze(
     seg = _segment(recording, proto, sides, tuple(c for c, _ in first), (tilt, rate), cfg)
     notes.extend(seg.notes)
     channels, measured = _final_bursts(first, seg.reps, proto, detector, cfg, notes)
-    reps = _reps(channels, seg.reps, proto, measured, cfg.metrics)
+    reps = _reps(channels, seg.reps, proto, measured, cfg.metrics, {c.role: d for c, d in first})
     summaries = tuple(summarize_side(s, reps) for s in sides)
     by_side = {s.side: s.glute_hold_uv for s in summaries}
     return AnalysisResult(

@@ -127,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
                 on_write=partial(step, f"{name}: writing {'the report' if report else 'tables'}"),
             )
             print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
+            for dmg in rec.info.file_damage:
+                print(f"  file damage: {dmg.describe()}")
             for line in verdict_lines(result):
                 print(f"  {line}")
     return 0

@@ -35,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
         data = read_session(args.session)
     except SessionError as e:
         raise UsageError(str(e)) from None
-    if data.problem:
-        print(f"{args.session}: note: {data.problem}; replaying what was flushed", file=sys.stderr)
+    for dmg in data.damage:
+        print(f"{args.session}: file damage: {dmg.describe()}", file=sys.stderr)
     protocol = Protocol(args.protocol or data.meta.get("protocol") or "bridge")
     with LiveView(enabled=sys.stderr.isatty(), title=f"replay {Path(args.session).name}") as view:
         rec = asyncio.run(replay_session(data, realtime=args.realtime, on_update=view.update))

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from glutesense.analysis.pipeline import analyze
     from glutesense.clinical import assess
     from glutesense.clinical.trend import SessionInput, trend
+    from glutesense.report.training import is_training, training_trend_row, write_training_trend
     from glutesense.report.trend import write_trend
 
     inputs = list(args.inputs)
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
         if not Path(path).exists():
             raise UsageError(f"{path}: no such file")
     sessions: list[tuple[int, SessionInput]] = []
+    training: list[tuple[int, dict[str, object]]] = []
     protocols: set[Protocol] = set()
     for i, path in enumerate(track(inputs, "analyzing", total=len(inputs))):
         rec = load(path, args)
@@ -61,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise UsageError(f"{path}: {e}") from None
         sessions.append((i, SessionInput(Path(path).stem, rec.info.created_utc, assess(result, rec))))
+        if is_training(rec):
+            training.append((i, training_trend_row(Path(path).stem, rec)))
     if len(protocols) > 1:
         names = ", ".join(sorted(p.value for p in protocols))
         raise UsageError(
@@ -71,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
     tr = trend([s for _, s in sessions])
     paths = write_trend(tr, args.out)
     print(f"trend: {paths['html']}")
+    if training:
+        order = {i: k for k, (i, _) in enumerate(sessions)}
+        rows = [row for _, row in sorted(training, key=lambda x: order[x[0]])]
+        print(f"training trend: {write_training_trend(rows, Path(args.out))}")
     for line in tr.lines:
         print(f"  {line}")
     return 0

@@ -14,12 +14,15 @@ from collections.abc import Callable, Sequence
 from glutesense.cli import (
     cmd_analyze,
     cmd_batch,
+    cmd_check,
     cmd_demo,
     cmd_export,
     cmd_record,
     cmd_replay,
     cmd_scan,
+    cmd_train,
     cmd_trend,
+    cmd_wake,
 )
 from glutesense.cli.errors import UsageError
 from glutesense.version import __version__
@@ -43,10 +46,29 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "  glutesense record --device GluteSense-1 --map glute_max_l=emg0,hamstring_l=emg1 --out a.gses",
         cmd_record.add_args,
     ),
+    "train": (
+        "guided glute exercises with live activation and fatigue feedback -> session + report",
+        "examples:\n  glutesense train --exercise hip-thrust --device sim --speed inf\n"
+        "  glutesense train --exercise squeeze --device GluteSense-1 --reps 8 --hold-s 5 --target 50\n"
+        "  glutesense train --exercise side-plank --device sim --reps 3 --full-set --out plank.gses",
+        cmd_train.add_args,
+    ),
+    "wake": (
+        "sitting breaks: a prompt every 20-30 minutes, the glute squeeze verified by the sensor -> day's log",
+        "examples:\n  glutesense wake --device GluteSense-1 --every 25m\n"
+        "  glutesense wake --device sim --every 25m --for 2h --speed inf --log today.json",
+        cmd_wake.add_args,
+    ),
     "replay": (
         "re-run a session through the live pipeline",
         "examples:\n  glutesense replay s01.gses\n  glutesense replay s01.gses --realtime --out s01_report",
         cmd_replay.add_args,
+    ),
+    "check": (
+        "is a session file intact? name each damaged span; --rewrite saves what could be read",
+        "exit status: 0 intact, 1 damaged but read past, 2 unreadable\n"
+        "examples:\n  glutesense check s01.gses\n  glutesense check s01.gses --rewrite s01_repaired.gses",
+        cmd_check.add_args,
     ),
     "analyze": (
         "activation timing of a session, EDF+/BDF+ or CSV file -> tables and report",

@@ -10,7 +10,8 @@ from glutesense.clinical.gait import GaitSide, gait_side
 from glutesense.clinical.quality import ChannelQuality, channel_quality
 from glutesense.clinical.reps import ClinicalRep, Reference, clinical_rep, reference_of
 from glutesense.clinical.sls import StanceSide, stance_sides
-from glutesense.clinical.verdict import SideClinical, VerdictKind, signed_ms, summarize
+from glutesense.clinical.verdict import SideClinical, VerdictKind, summarize
+from glutesense.clinical.wording import signed_ms
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol, Side
 

@@ -20,6 +20,7 @@ from glutesense.analysis.metrics import Order
 from glutesense.clinical import norms, stats
 from glutesense.clinical.quality import ChannelQuality
 from glutesense.clinical.reps import ClinicalRep
+from glutesense.clinical.wording import compare, order_words, range_sentence
 from glutesense.model.roles import Muscle, Protocol, Role, Side
 
 
@@ -119,92 +120,6 @@ _REP_NOUN = {Protocol.BRIDGE: "bridges", Protocol.SINGLE_LEG_STAND: "squeezes", 
 _TIMED = (Order.GLUTE_FIRST.value, Order.HAMSTRING_FIRST.value, Order.SIMULTANEOUS.value)
 
 
-def _order_words(
-    order: str,
-    n: int,
-    of: int,
-    noun: str,
-    lag_ms: float,
-    spread_ms: float | None,
-    ci95_ms: tuple[float, float] | None = None,
-) -> str:
-    bits = (
-        []
-        if ci95_ms is None
-        else [f"95 % CI {signed_ms(ci95_ms[0])[:-3]} to {signed_ms(ci95_ms[1])}"]
-    )
-    if spread_ms is not None:
-        bits.append(f"±{spread_ms:.0f} ms rep to rep")
-    unc = f" ({'; '.join(bits)})" if bits else ""
-    if order == Order.HAMSTRING_FIRST.value:
-        return (
-            f"glute fires after the hamstring in {n} of {of} {noun}, median {abs(lag_ms):.0f} ms later{unc}."
-        )
-    if order == Order.GLUTE_FIRST.value:
-        return (
-            f"glute fires before the hamstring in {n} of {of} {noun}, "
-            f"median {abs(lag_ms):.0f} ms earlier{unc}."
-        )
-    return (
-        f"glute and hamstring switch on together in {n} of {of} {noun}, median lag {signed_ms(lag_ms)}{unc}."
-    )
-
-
-def _compare(value_ms: float, rng: norms.NormalRange, t: norms.Thresholds, what: str) -> tuple[int, str]:
-    """Level (0 typical/earlier, 1 later than typical, 2 later than the healthy range) and a sentence."""
-    z = rng.z(value_ms)
-    lo, hi = rng.band_ms(t.typical_sd)
-    if z > t.delayed_sd:
-        level, words = 2, f"later than the healthy range (beyond +{rng.band_ms(t.delayed_sd)[1]:.0f} ms)"
-    elif z > t.typical_sd:
-        level, words = (
-            1,
-            f"later than typical but within the healthy range ({lo:+.0f} to {hi:+.0f} ms typical)",
-        )
-    elif z < -t.typical_sd:
-        level, words = 0, f"earlier than typical ({lo:+.0f} to {hi:+.0f} ms typical)"
-    else:
-        level, words = 0, f"within the typical range ({lo:+.0f} to {hi:+.0f} ms)"
-    return level, (
-        f"{what}: median {value_ms:+.0f} ms, {words}; healthy people {rng.mean_ms:+.0f} ± {rng.sd_ms:.0f} ms "
-        f"({rng.test}, {rng.source.key})."
-    )
-
-
-def range_sentence(
-    level: int, what: str, value_ms: float, rng: norms.NormalRange, t: norms.Thresholds
-) -> str:
-    """One sentence: the number against the healthy range, the range's numbers and its source."""
-    lo, hi = rng.band_ms(t.typical_sd)
-    top = rng.band_ms(t.delayed_sd)[1]
-    typical = f"{signed_ms(lo)[:-3]} to {signed_ms(hi)}"
-    mean = signed_ms(rng.mean_ms)[:-3]
-    who = f"{rng.population} {mean} ± {rng.sd_ms:.0f} ms in {rng.test}, {rng.source.key}"
-    v = signed_ms(value_ms)
-    if level == 2:
-        return (
-            f"At {v}, {what} is later than the range seen in healthy people (beyond {signed_ms(top)}; "
-            f"typical {typical}; {who}): the glute is slow to join in."
-        )
-    if level == 1:
-        return (
-            f"At {v}, {what} is later than typical ({typical}) but within the range seen in healthy people "
-            f"(up to {signed_ms(top)}; {who})."
-        )
-    if value_ms < lo:
-        return (
-            f"At {v}, {what} is earlier than typical ({typical}; {who}): an early glute is not a sign of a "
-            "problem."
-        )
-    return f"At {v}, {what} is within the range seen in healthy people (typical {typical}; {who})."
-
-
-def signed_ms(value_ms: float) -> str:
-    """``+128 ms``, ``-6 ms``, ``0 ms``: rounded to 1 ms with a sign, never ``-0``."""
-    v = round(value_ms)
-    return "0 ms" if v == 0 else f"{v:+d} ms"
-
-
 def quality_reasons(side: Side, quality: Mapping[Role, ChannelQuality], t: norms.Thresholds) -> list[str]:
     """Why the signals of a side's glute and hamstring carry no verdict (empty when they do)."""
     out = []
@@ -246,58 +161,16 @@ def side_verdict(
     lag_sd_median_ms: float | None,
 ) -> Verdict:
     """The verdict of one side (see the module docstring)."""
-    Side_ = side.value.capitalize()
-    noun = _REP_NOUN[protocol]
-    n = len(reps)
-    if n == 0:
-        return cannot_tell(side, ["no reps were found"])
-    q_reasons = quality_reasons(side, quality, t)
-    if q_reasons:
-        return cannot_tell(side, q_reasons)
-    counts = {o.value: sum(r.result.order is o for r in reps) for o in Order}
-    absent = counts[Order.GLUTE_ABSENT.value]
-    if absent >= t.min_reps and absent >= t.min_consistency * n:
-        return Verdict(
-            VerdictKind.GLUTE_ABSENT,
-            f"{Side_}: the glute did not switch on in {absent} of {n} {noun} while the hamstring did "
-            "(check the glute electrode too: a loose electrode looks the same).",
-            (),
-            (),
-            (),
-        )
-    lags = [r.result.glute_lag_ms for r in reps if r.result.glute_lag_ms is not None]
-    if len(lags) < t.min_reps:
-        return cannot_tell(
-            side,
-            [f"only {len(lags)} of {n} {noun} have both onsets (at least {t.min_reps} needed, judgement)"],
-        )
-    timed = {o: counts[o] for o in _TIMED}
+    refused = _refusal(side, reps, protocol, quality, t, lag_ci95_ms, lag_sd_median_ms)
+    if refused is not None:
+        return refused
+    timed = _timed_counts(reps)
     major = max(timed, key=lambda o: timed[o])
-    share = timed[major] / len(lags)
-    if share < t.min_consistency:
-        parts = ", ".join(f"{o.replace('_', ' ')} in {c}" for o, c in timed.items() if c)
-        return cannot_tell(side, [f"the reps disagree ({parts})"], "contradictory reps")
-    half_ci = None if lag_ci95_ms is None else 0.5 * (lag_ci95_ms[1] - lag_ci95_ms[0])
-    if half_ci is not None and half_ci > t.max_lag_uncertainty_ms:
-        return cannot_tell(
-            side,
-            [
-                f"the median lag is uncertain by ±{half_ci:.0f} ms "
-                f"(95 % CI; > {t.max_lag_uncertainty_ms:g} ms)"
-            ],
-            "lag uncertainty too large",
-        )
-    if lag_sd_median_ms is not None and lag_sd_median_ms > t.max_lag_uncertainty_ms:
-        return cannot_tell(
-            side,
-            [
-                f"each rep's lag is uncertain by ±{lag_sd_median_ms:.0f} ms "
-                f"(> {t.max_lag_uncertainty_ms:g} ms)"
-            ],
-            "lag uncertainty too large",
-        )
-    lag_med = float(stats.median(lags) or 0.0)
-    headline = f"{Side_} " + _order_words(major, timed[major], n, noun, lag_med, lag_spread_ms, lag_ci95_ms)
+    lag_med = float(stats.median(_lags(reps)) or 0.0)
+    words = order_words(
+        major, timed[major], len(reps), _REP_NOUN[protocol], lag_med, lag_spread_ms, lag_ci95_ms
+    )
+    headline = f"{side.value.capitalize()} " + words
     if protocol is not Protocol.BRIDGE:
         return Verdict(
             VerdictKind.DESCRIPTIVE,
@@ -307,20 +180,93 @@ def side_verdict(
             (),
             (norms.LEWIS_SAHRMANN_2009,),
         )
+    return _bridge_verdict(headline, reps, major, lag_med, t)
+
+
+def _lags(reps: Sequence[ClinicalRep]) -> list[float]:
+    return [r.result.glute_lag_ms for r in reps if r.result.glute_lag_ms is not None]
+
+
+def _timed_counts(reps: Sequence[ClinicalRep]) -> dict[str, int]:
+    """Reps per timed order (glute first, hamstring first, together)."""
+    return {o: sum(r.result.order.value == o for r in reps) for o in _TIMED}
+
+
+def _refusal(
+    side: Side,
+    reps: Sequence[ClinicalRep],
+    protocol: Protocol,
+    quality: Mapping[Role, ChannelQuality],
+    t: norms.Thresholds,
+    lag_ci95_ms: tuple[float, float] | None,
+    lag_sd_median_ms: float | None,
+) -> Verdict | None:
+    """The verdict when the data carry no timing verdict (no reps, poor signals, an absent glute,
+    too few lags, reps that disagree, a lag too uncertain); None when they do."""
+    noun = _REP_NOUN[protocol]
+    n = len(reps)
+    if n == 0:
+        return cannot_tell(side, ["no reps were found"])
+    q_reasons = quality_reasons(side, quality, t)
+    if q_reasons:
+        return cannot_tell(side, q_reasons)
+    absent = sum(r.result.order is Order.GLUTE_ABSENT for r in reps)
+    if absent >= t.min_reps and absent >= t.min_consistency * n:
+        return Verdict(
+            VerdictKind.GLUTE_ABSENT,
+            f"{side.value.capitalize()}: the glute did not switch on in {absent} of {n} {noun} while the "
+            "hamstring did (check the glute electrode too: a loose electrode looks the same).",
+            (),
+            (),
+            (),
+        )
+    n_lags = len(_lags(reps))
+    if n_lags < t.min_reps:
+        why = f"only {n_lags} of {n} {noun} have both onsets (at least {t.min_reps} needed, judgement)"
+        return cannot_tell(side, [why])
+    timed = _timed_counts(reps)
+    if max(timed.values()) / n_lags < t.min_consistency:
+        parts = ", ".join(f"{o.replace('_', ' ')} in {c}" for o, c in timed.items() if c)
+        return cannot_tell(side, [f"the reps disagree ({parts})"], "contradictory reps")
+    return _uncertain(side, t, lag_ci95_ms, lag_sd_median_ms)
+
+
+def _uncertain(
+    side: Side,
+    t: norms.Thresholds,
+    lag_ci95_ms: tuple[float, float] | None,
+    lag_sd_median_ms: float | None,
+) -> Verdict | None:
+    """ "Cannot tell" when the median lag or each rep's lag is too uncertain; None otherwise."""
+    limit = t.max_lag_uncertainty_ms
+    half_ci = None if lag_ci95_ms is None else 0.5 * (lag_ci95_ms[1] - lag_ci95_ms[0])
+    if half_ci is not None and half_ci > limit:
+        why = f"the median lag is uncertain by ±{half_ci:.0f} ms (95 % CI; > {limit:g} ms)"
+        return cannot_tell(side, [why], "lag uncertainty too large")
+    if lag_sd_median_ms is not None and lag_sd_median_ms > limit:
+        why = f"each rep's lag is uncertain by ±{lag_sd_median_ms:.0f} ms (> {limit:g} ms)"
+        return cannot_tell(side, [why], "lag uncertainty too large")
+    return None
+
+
+def _bridge_verdict(
+    headline: str, reps: Sequence[ClinicalRep], major: str, lag_med: float, t: norms.Thresholds
+) -> Verdict:
+    """A bridge side's verdict: the glute's timing against healthy ranges, citing the comparison that
+    sets it (the lag when they agree)."""
     details = []
-    moves = stats.median(r.glute_from_movement_ms for r in reps)
     compared = []  # (level, what the sentence names, value, range)
+    moves = stats.median(r.glute_from_movement_ms for r in reps)
     if moves is not None:
         rng = norms.GLUTE_FROM_MOVEMENT_NO_CUE
-        lv, text = _compare(moves, rng, t, "Glute onset relative to movement onset")
+        lv, text = compare(moves, rng, t, "Glute onset relative to movement onset")
         compared.append((lv, "the glute's onset after the movement starts", moves, rng))
         details.append(text)
     rng = norms.GLUTE_LAG_VS_HAMSTRING
-    lv, text = _compare(lag_med, rng, t, "Glute onset relative to the hamstring")
+    lv, text = compare(lag_med, rng, t, "Glute onset relative to the hamstring")
     compared.append((lv, "the lag", lag_med, rng))
     details.append(text)
     details.append(norms.TEST_TRANSFER_NOTE)
-    # the sentence cites the comparison that sets the verdict (the lag when they agree)
     worst, what, value, rng = max(compared, key=lambda c: (c[0], c[1] == "the lag"))
     sources = (norms.LEWIS_SAHRMANN_2009, norms.SUEHIRO_2015, norms.SAKAMOTO_2009)
     kind = (VerdictKind.WITHIN_NORMAL, VerdictKind.LATER_THAN_TYPICAL, VerdictKind.DELAYED)[worst]

@@ -10,6 +10,7 @@ from pathlib import Path
 from glutesense.io.common import InputError, parse_map, read_events_table
 from glutesense.io.csv_import import read_csv
 from glutesense.io.native import read_native
+from glutesense.io.validate import check_rate, one_role_per_column, validate_recording
 from glutesense.model.records import Event, Recording
 from glutesense.model.roles import Role
 from glutesense.session import is_session_file
@@ -39,6 +40,30 @@ def load_recording(
         raise InputError(f"{p}: no such file")
     if p.is_dir():
         raise InputError(f"{p}: is a folder, not a recording")
+    if p.stat().st_size == 0:
+        raise InputError(f"{p}: the file is empty")
+    if fs_hz is not None:
+        fs_hz = check_rate(fs_hz, str(p))
+    one_role_per_column(mapping or {}, str(p))
+    try:
+        rec = _load_any(p, fs_hz=fs_hz, mapping=mapping, emg_unit=emg_unit, events_path=events_path)
+    except InputError:
+        raise
+    except Exception as e:  # a reader of untrusted bytes: whatever it raises is one line, exit 2
+        lines = str(e).strip().splitlines()
+        raise InputError(f"{p}: cannot be read ({type(e).__name__}: {lines[0] if lines else ''})") from None
+    return validate_recording(rec)
+
+
+def _load_any(
+    p: Path,
+    *,
+    fs_hz: float | None,
+    mapping: Mapping[Role, str] | None,
+    emg_unit: str | None,
+    events_path: str | Path | None,
+) -> Recording:
+    """The reader that fits ``p``'s content and suffix."""
     if is_session_file(p) or p.suffix.lower() == SESSION_SUFFIX:
         return read_native(p)
     suffix = p.suffix.lower()

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from glutesense.io.common import InputError, assign_roles, read_events_table, split_unit, unit_factor
+from glutesense.io.validate import check_grid
 from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import EMG_ROLES, IMU_ROLES, Role, SignalKind
@@ -208,7 +209,7 @@ def recording_from_table(
     grid: FloatArray | None = None
     kept: npt.NDArray[np.bool_] | None = None
     if irregular and t is not None:
-        grid = t0 + np.arange(int(np.floor((t[-1] - t0) * fs_hz)) + 1) / fs_hz
+        grid = t0 + np.arange(check_grid(float(t[-1] - t0), t.size, fs_hz, src, "the time column")) / fs_hz
         after = np.searchsorted(t, grid)
         near = np.minimum(
             np.abs(t[np.clip(after, 0, t.size - 1)] - grid),

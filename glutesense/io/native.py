@@ -19,8 +19,8 @@ def recording_from_session(data: SessionData) -> Recording:
         rec = dec.recording(data.events, source=data.path)
     except SessionSetupError as e:
         raise InputError(f"{data.path}: {e}") from None
-    if data.problem:
-        rec = dataclasses.replace(rec, meta={**rec.meta, "read_problem": data.problem})
+    if data.damage:
+        rec = dataclasses.replace(rec, meta={**rec.meta, **data.damage_meta()})
     return rec
 
 

@@ -3,8 +3,12 @@
 Read with pyxdf (the ``[lsl]`` extra), clocks synchronised and timestamps de-jittered.  Every
 stream of type ``EMG`` or ``IMU`` (as ``record --lsl`` publishes them, or another device's)
 becomes a stream: its channels by label (role names, or ``--map ROLE=LABEL``) and unit, its
-samples on a grid at its rate from its first timestamp (a sample that arrives more than half a
-period off its slot leaves the slots in between empty).  A ``Markers`` stream gives the events
+samples on a grid from its first timestamp.  The grid's rate is the rate measured on the
+timestamps (pyxdf's effective rate, as the native reader fits the device clock) when it is within
+5 % of the nominal one, else the nominal rate.  Samples follow one another on the grid; only a
+break in the timestamps (more than 1.5 periods) leaves slots empty (lost data), and the run after
+it starts again at its own timestamp.  So a device clock a little off its nominal rate never
+makes holes where nothing was lost.  A ``Markers`` stream gives the events
 (``cue side=left rep=3``).  Time 0 is the earliest first sample of the streams used.
 """
 
@@ -18,12 +22,15 @@ from typing import Any
 import numpy as np
 
 from glutesense.io.common import InputError, assign_roles, unit_factor
+from glutesense.io.validate import check_grid, check_rate
 from glutesense.model.arrays import FloatArray
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import EMG_ROLES, Role, Side
 
 _DATA_TYPES = {"EMG": "emg", "IMU": "imu"}
 _FIELD = re.compile(r"\s+(side|rep)=(\S+)$")
+_RATE_TOLERANCE = 0.05  # the measured rate is used when within 5 % of the nominal one
+_BREAK_PERIODS = 1.5  # a step between timestamps longer than this many periods is a break (data lost)
 
 
 def read_xdf(path: str | Path, *, mapping: Mapping[Role, str] | None = None) -> Recording:
@@ -91,10 +98,13 @@ def _streams(
 ) -> list[Stream]:
     ts = np.asarray(s["time_stamps"], dtype=float)
     x = np.asarray(s["time_series"], dtype=float)
-    fs = float(_info(s, "nominal_srate") or 0) or float(s["info"].get("effective_srate", 0) or 0)
+    fs = _rate(s)
     if fs <= 0:
         raise InputError(f"{src}: stream {_info(s, 'name')!r} has no sample rate")
-    slot = np.round((ts - ts[0]) * fs).astype(np.int64)
+    what = f"stream {_info(s, 'name')!r}"
+    check_rate(fs, src, f"{what} sample rate")
+    check_grid(float(ts[-1] - ts[0]), ts.size, fs, src, what)
+    slot = _slots(ts, fs)
     grid = np.full((slot[-1] + 1, x.shape[1]), np.nan)
     grid[slot] = x
     picked = [(r, k) for r, lab in roles.items() for k, (name, _) in enumerate(chans) if name == lab]
@@ -108,6 +118,33 @@ def _streams(
         Stream(kind + suffix, fs, t_first, tuple(r for r, _ in rows), np.vstack([v for _, v in rows]))
         for kind, rows in by_kind.items()
     ]
+
+
+def _rate(s: Mapping[str, Any]) -> float:
+    """The grid's rate: the measured (effective) rate when near the nominal one, else the nominal."""
+    nominal = float(_info(s, "nominal_srate") or 0)
+    try:
+        measured = float(s["info"].get("effective_srate", 0) or 0)
+    except (TypeError, ValueError):
+        measured = 0.0
+    if not np.isfinite(measured) or measured <= 0:
+        return nominal
+    if nominal <= 0 or abs(measured / nominal - 1) <= _RATE_TOLERANCE:
+        return measured
+    return nominal
+
+
+def _slots(ts: FloatArray, fs_hz: float) -> np.ndarray:
+    """Grid slot of each sample: consecutive within a run, a run after a break anchored at its stamp."""
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(ts) * fs_hz > _BREAK_PERIODS) + 1))
+    ends = np.append(starts[1:], ts.size)
+    slot = np.empty(ts.size, dtype=np.int64)
+    next_free = 0
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        first = max(next_free, round(float(ts[a] - ts[0]) * fs_hz))
+        slot[a:b] = first + np.arange(b - a)
+        next_free = first + (b - a)
+    return slot
 
 
 def _events(stream: Mapping[str, Any], t0: float) -> list[Event]:

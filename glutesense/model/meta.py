@@ -45,7 +45,9 @@ class RecordingInfo:
     import_notes : tuple of str
         What an importer changed or could not use (rounded times, truncated records).
     read_problem : str or None
-        A damaged tail or record the session reader stopped at.
+        One line naming the damage the session reader found (see ``file_damage``).
+    file_damage : tuple of FileDamage
+        Every damaged or truncated span of a session file, in file order.
     ground_truth : mapping or None
         A virtual sensor's published truth, verbatim JSON on the device clock (schema owned by
         :mod:`glutesense.virtual.person`; :func:`glutesense.virtual.truth.truth_in_session_time`
@@ -59,6 +61,7 @@ class RecordingInfo:
     import_notes: tuple[str, ...] = ()
     read_problem: str | None = None
     ground_truth: Mapping[str, Any] | None = None
+    file_damage: tuple[FileDamage, ...] = ()
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> RecordingInfo:
@@ -74,7 +77,64 @@ class RecordingInfo:
             import_notes=_strings(meta.get("import_notes")),
             read_problem=_text(meta.get("read_problem")),
             ground_truth=truth if isinstance(truth, Mapping) else None,
+            file_damage=FileDamage.many_from_json(meta.get("file_damage")),
         )
+
+
+@dataclass(frozen=True)
+class FileDamage:
+    """One damaged span of a session file: the bytes skipped and the session time around them.
+
+    Attributes
+    ----------
+    start_byte, end_byte : int
+        The span ``[start_byte, end_byte)`` no valid record could be read from.
+    reason : str
+        What was wrong at ``start_byte`` (``"checksum mismatch"``, ``"truncated record"``, ...).
+    truncated : bool
+        The span runs to the end of the file (a recording cut short), no record after it.
+    records_lost : int or None
+        Records whose start lies in the span (format 2 counts sync markers; None when unknown).
+    t_from_s, t_to_s : float or None
+        Session time of the last packet before and the first packet after the span.
+    """
+
+    start_byte: int
+    end_byte: int
+    reason: str
+    truncated: bool = False
+    records_lost: int | None = None
+    t_from_s: float | None = None
+    t_to_s: float | None = None
+
+    def describe(self) -> str:
+        """One line: where, what and how much, e.g. for the terminal and the report."""
+        n = self.end_byte - self.start_byte
+        where = f"bytes {self.start_byte}-{self.end_byte} ({n} bytes)"
+        if self.t_from_s is not None and self.t_to_s is not None:
+            where += f", session time {self.t_from_s:.3f}-{self.t_to_s:.3f} s"
+        elif self.t_from_s is not None:
+            where += f", after session time {self.t_from_s:.3f} s"
+        kind = "truncated tail" if self.truncated else "damaged span"
+        lost = "" if self.records_lost is None else f", {self.records_lost} record(s) lost"
+        after = "" if self.truncated else "; reading went on after it"
+        return f"{kind} at {where}: {self.reason}{lost}{after}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def many_from_json(cls, value: object) -> tuple[FileDamage, ...]:
+        """Parse a ``file_damage`` list; malformed entries are left out."""
+        if not isinstance(value, list | tuple):
+            return ()
+        out = []
+        for v in value:
+            try:
+                out.append(cls(**v))
+            except TypeError:
+                continue
+        return tuple(out)
 
 
 class Timing(StrEnum):

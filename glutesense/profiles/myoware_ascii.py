@@ -40,6 +40,8 @@ ADC_BITS = 12
 RAW_GAIN = 200.0
 RAW_UV_PER_COUNT = ADC_VOLTS / 2**ADC_BITS / RAW_GAIN * 1e6  # 4.028 µV
 UV_PER_MV = 1000.0
+ADC_MAX_COUNTS = 2**ADC_BITS  # |RAW| and ENV cannot exceed the 12-bit converter's span
+RAW_MAX_MV = ADC_VOLTS / RAW_GAIN * 1000.0  # 16.5 mV at the electrodes: the converter's span
 MAX_LINE = 128  # bytes; a longer partial line means the stream is not this format
 NOMINAL_FS_HZ = 100.0
 
@@ -108,13 +110,27 @@ class MyoWareAsciiDecoder:
         if not all(math.isfinite(v) for v in values):
             raise MalformedPacket(f"MyoWare line {line[:40]!r} holds a non-finite number")
         if len(values) == 1:
-            return values[0] * self.raw_scale, math.nan
+            return self._raw(values[0], line), math.nan
         if len(values) != len(self.columns):
             raise MalformedPacket(
                 f"MyoWare line has {len(values)} fields, expected 1 or {len(self.columns)} ({self.columns})"
             )
         named = dict(zip(self.columns, values, strict=True))
-        return named["raw"] * self.raw_scale, named.get("env", math.nan)
+        env = named.get("env", math.nan)
+        if abs(env) > ADC_MAX_COUNTS:
+            raise MalformedPacket(f"MyoWare line {line[:40]!r}: ENV {env:g} is beyond the 12-bit ADC's range")
+        return self._raw(named["raw"], line), env
+
+    def _raw(self, value: float, line: bytes) -> float:
+        """RAW in µV; a value beyond the 12-bit converter's span is a corrupted line, not a sample."""
+        limit = ADC_MAX_COUNTS if self.raw_unit == "adc" else RAW_MAX_MV
+        if abs(value) > limit:
+            unit = "counts" if self.raw_unit == "adc" else "mV"
+            raise MalformedPacket(
+                f"MyoWare line {line[:40]!r}: RAW {value:g} {unit} is beyond the 12-bit ADC's range "
+                f"(±{limit:g})"
+            )
+        return value * self.raw_scale
 
 
 def format_lines(raw_counts: npt.ArrayLike, env_counts: npt.ArrayLike) -> bytes:

@@ -36,6 +36,7 @@ h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line)}
 .v.delayed,.v.glute_absent{border-color:#D55E00}.v.cannot_tell{border-color:#7f7f7f}
 .v.descriptive{border-color:#0072B2}
 .headline{font-weight:600}
+.damage{border-left:6px solid #D55E00;background:#fff4ec;padding:.55em .9em;margin:.6em 0}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid var(--line)}
 figcaption{font-size:.9em;color:var(--muted)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.4em 0}
@@ -202,6 +203,8 @@ def recording_notes(recording: Recording | None) -> str:
         items.append(f"<li>Timing: {escape(note)}</li>")
     for warning in recording.info.setup_warnings:
         items.append(f"<li>Setup warning: {escape(warning)}</li>")
+    for note in recording.info.import_notes:
+        items.append(f"<li>Import: {escape(note)}</li>")
     pk = recording.packets
     if pk is not None:
         line = (
@@ -225,6 +228,18 @@ def recording_notes(recording: Recording | None) -> str:
     if not items:
         return ""
     return f"<h3>Recording</h3><ul class='recording'>{''.join(items)}</ul>"
+
+
+def damage_banner(recording: Recording | None) -> str:
+    """A warning at the top of the page for every damaged span of the session file ('' if intact)."""
+    if recording is None or not recording.info.file_damage:
+        return ""
+    items = "".join(f"<li>{escape(d.describe())}</li>" for d in recording.info.file_damage)
+    return (
+        "<div class='damage' role='alert'><p class='headline'>The session file is damaged: what follows "
+        "is from the records that could be read; the spans below are missing (marked lost in the "
+        f"signals).</p><ul>{items}</ul></div>"
+    )
 
 
 def render_html(
@@ -252,7 +267,7 @@ def render_html(
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'/>"
         f"<title>{escape(text.title)}</title><style>{STYLE}</style></head><body><main>"
-        f"<h1>{escape(text.title)}</h1><p class='meta'>{facts}</p>"
+        f"<h1>{escape(text.title)}</h1><p class='meta'>{facts}</p>{damage_banner(recording)}"
         f"<section><h2>What we found</h2>{_verdicts(clinical)}</section>"
         f"<section><h2>Key numbers per side</h2>{table_html(sides, text_cols=('quantity',))}"
         "<p class='small'>Lag = glute onset minus hamstring onset (+: the glute later). Ratios are "

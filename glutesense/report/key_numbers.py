@@ -12,7 +12,8 @@ from collections.abc import Callable
 import pandas as pd
 
 from glutesense.clinical import SessionClinical, VerdictKind
-from glutesense.clinical.verdict import SideClinical, signed_ms
+from glutesense.clinical.verdict import SideClinical
+from glutesense.clinical.wording import signed_ms
 
 DASH = "—"
 _ORDER_WORDS = {

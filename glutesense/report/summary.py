@@ -66,6 +66,7 @@ def summary_dict(
             for c in result.channels
         ],
         "notes": list(result.notes),
+        "file_damage": [dmg.to_json() | {"text": dmg.describe()} for dmg in recording.info.file_damage],
     }
     if clinical is not None:
         d["clinical"] = {

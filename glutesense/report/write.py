@@ -14,6 +14,7 @@ from glutesense.report.key_numbers import key_numbers
 from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
 from glutesense.report.tables import onsets_table, quality_table, reps_table
+from glutesense.report.training import training_sections, write_training_tables
 from glutesense.report.verdict import verdict_lines
 from glutesense.version import __version__
 
@@ -140,7 +141,8 @@ def write_outputs(
     Returns
     -------
     dict
-        Output name (``"reps"``, ``"onsets"``, ``"summary"``, ``"report"``, ``"figures"``) -> path.
+        Output name (``"reps"``, ``"onsets"``, ``"summary"``, ``"report"``, ``"figures"``; a training
+        set adds ``"training"`` and ``"training_json"``, with or without the report) -> path.
     """
     out = Path(out_dir)
     fig_dir = out / "figures"
@@ -160,8 +162,11 @@ def write_outputs(
     summary["verdict"] = list(verdict_lines(result, clinical))
     summary["software_version"] = __version__
     paths["summary"].write_text(json.dumps(summary, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    training = write_training_tables(recording, out)  # a training set: training.csv/.json, report or not
+    if training is not None:
+        paths |= {"training": out / "training.csv", "training_json": out / "training.json"}
     if not report:
-        return {k: v for k, v in paths.items() if k in ("reps", "onsets", "summary")}
+        return {k: v for k, v in paths.items() if k not in ("report", "figures")}
     from glutesense.report.figures import all_figures  # matplotlib: only when figures are drawn
     from glutesense.report.figures_gait import walk_figures
 
@@ -178,7 +183,8 @@ def write_outputs(
             reps=reps,
             quality=quality_table(clinical),
             recording=recording,
-            sections=protocol_sections(result.protocol, clinical),
+            sections=protocol_sections(result.protocol, clinical)
+            + training_sections(training, recording, fig_dir),
         ),
         encoding="utf-8",
     )

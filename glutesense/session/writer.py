@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import Any
 
 from glutesense.model.records import Event, RawPacket
-from glutesense.session.format import RecordType, file_header, pack_packet, pack_record
+from glutesense.session.format import FORMAT_VERSION, RecordType, file_header, pack_packet, pack_record
 
 
 def _json_bytes(obj: Mapping[str, Any]) -> bytes:
@@ -32,7 +32,8 @@ class SessionWriter:
         File to create (refuses to overwrite an existing file).
     meta : mapping
         Session metadata; must hold ``start_ns`` (the clock's reading at
-        session time 0).  See ``docs/format.md`` for the keys.
+        session time 0).  See ``docs/format.md`` for the keys; ``format_version`` is set to the
+        version the writer writes.
     flush_interval_s : float
         Longest time buffered records wait before they are flushed to disk.
     """
@@ -45,6 +46,7 @@ class SessionWriter:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.path, "xb")  # noqa: SIM115 - closed in close()
+        meta = {**meta, "format_version": FORMAT_VERSION}
         self._buf: list[bytes] = [file_header(), pack_record(RecordType.META, _json_bytes(meta))]
         self._flush_interval_s = flush_interval_s
         self._last_flush = time.monotonic()

@@ -97,21 +97,21 @@ def subtract_sinusoids(
     theta = omega[:, None] * np.arange(block_n)[None, :]
     template = np.vstack((np.sin(theta), np.cos(theta)))  # (2k, block_n): sines then cosines
     starts = range(0, n, block_n)
+    rots = [_rotation(omega, i0) for i0 in starts]  # one per block, for both passes
     gram = np.zeros((template.shape[0], template.shape[0]))
     proj = np.zeros(template.shape[0])
     full_gram = template @ template.T
-    for i0 in starts:
+    for i0, rot in zip(starts, rots, strict=True):
         m = min(block_n, n - i0)
-        rot = _rotation(omega, i0)
         u = template[:, :m]
         g = full_gram if m == block_n else u @ u.T
         gram += rot @ g @ rot.T
         proj += rot @ (u @ x[i0 : i0 + m])
     coef, *_ = np.linalg.lstsq(gram, proj, rcond=None)
     out = np.empty_like(x)
-    for i0 in starts:
+    for i0, rot in zip(starts, rots, strict=True):
         m = min(block_n, n - i0)
-        out[i0 : i0 + m] = x[i0 : i0 + m] - (_rotation(omega, i0).T @ coef) @ template[:, :m]
+        out[i0 : i0 + m] = x[i0 : i0 + m] - (rot.T @ coef) @ template[:, :m]
     return out
 
 

@@ -246,21 +246,16 @@ def movement_onset_gyro(
     1. **Bias and drift.** The gyroscope's bias (and any slow drift of it) is the per-axis median of
        the rate over the ``local_s`` before ``after_s`` (the segment is still then), subtracted from
        every axis; a bias that drifts slowly changes little within one window, so neither matters.
-    2. **Sustained movement.** ``w`` is the magnitude of the bias-removed rate.  The movement is the
-       first run in ``[after_s, before_s)`` where ``w`` stays above ``max(min_rate_dps, peak_fraction x
-       the window's peak, resting level)`` for ``sustain_s`` (resting level: median + ``k_sd``
-       MAD-SDs of ``w`` in the pre-window, at least 0.5 deg/s).
-    3. **Backtracking to rest.** The bias-removed rate is projected on that movement's rotation axis
-       (a signed rate whose resting noise has zero mean, unlike a magnitude) and smoothed over
-       ``smooth_s`` (centred; the fit in step 4 uses the unsmoothed rate, which a centred average
-       would smear ahead of the start).  From the sustained run, walk back to the last sample within
-       ``k_sd`` robust SDs of its resting level (baseline plus k SD, as in Hodges & Bui 1996, applied
-       to angular rate): the movement had started by the next sample.
-    4. **The start of the rise.** The rise from there is extrapolated back to zero rate
-       (:func:`_rise_start`: a power law through its 3 %, 9 % and 27 %-of-peak crossings), and the
-       onset is that, not later than the sample after the last resting one nor earlier than
-       ``after_s``.  A threshold crossing late on the rise is avoided this way; on the virtual
-       person's bridge lifts the onset is within a few ms of the truth.
+    2. **Sustained movement** (:func:`_sustained_start`): the first run in ``[after_s, before_s)``
+       where the magnitude of the bias-removed rate stays above ``max(min_rate_dps, peak_fraction x the
+       window's peak, resting level)`` for ``sustain_s``.
+    3. **Backtracking to rest** (:func:`_back_to_rest`): on the movement's rotation axis, from the
+       sustained run back to the last sample within ``k_sd`` robust SDs of rest (baseline plus k SD,
+       as in Hodges & Bui 1996, applied to angular rate).
+    4. **The start of the rise** (:func:`_rise_start`): the rise from there extrapolated back to zero
+       rate, not later than the sample after the last resting one nor earlier than ``after_s``.  A
+       threshold crossing late on the rise is avoided this way; on the virtual person's bridge lifts
+       the onset is within a few ms of the truth.
 
     Parameters
     ----------
@@ -293,53 +288,90 @@ def movement_onset_gyro(
     if b - a < 3:
         return None
     lo = max(a - n_samples(local_s, fs), 0)
+    pre = _still_samples(x, lo, a, b)
+    if pre is None:
+        return None
+    bias = np.median(pre, axis=1, keepdims=True)
+    centred, rest = x[:, lo:b] - bias, pre - bias  # NaN where lost
+    off = a - lo
+    sustain = n_samples(sustain_s, fs)
+    i = _sustained_start(centred, rest, off, sustain, min_rate_dps, peak_fraction, k_sd)
+    if i is None:
+        return None
+    onset = _back_to_rest(centred, rest, i, sustain, n_samples(smooth_s, fs), n_samples(1.0, fs), k_sd)
+    if onset is None:
+        return time_at(a, fs, rate.t0_s)
+    return time_at(a, fs, rate.t0_s) + max(onset - off, 0.0) / fs
+
+
+def _still_samples(x: FloatArray, lo: int, a: int, b: int) -> FloatArray | None:
+    """The rate while the segment is still: the finite samples of ``[lo, a]``, or without a still
+    period before the window, the quietest tenth of the window; None without finite samples."""
     pre = x[:, lo : a + 1]
     pre = pre[:, np.all(np.isfinite(pre), axis=0)]
-    if pre.shape[1] < 3:  # no still period before the window: its quietest tenth stands in
-        win = x[:, a:b]
-        win = win[:, np.all(np.isfinite(win), axis=0)]
-        if win.shape[1] < 3:
-            return None
-        mag = np.linalg.norm(win - np.median(win, axis=1, keepdims=True), axis=0)
-        pre = win[:, mag <= np.percentile(mag, 10)]
-    bias = np.median(pre, axis=1, keepdims=True)
-    centred = x[:, lo:b] - bias  # NaN where lost
+    if pre.shape[1] >= 3:
+        return pre
+    win = x[:, a:b]
+    win = win[:, np.all(np.isfinite(win), axis=0)]
+    if win.shape[1] < 3:
+        return None
+    mag = np.linalg.norm(win - np.median(win, axis=1, keepdims=True), axis=0)
+    return win[:, mag <= np.percentile(mag, 10)]
+
+
+def _sustained_start(
+    centred: FloatArray,
+    rest: FloatArray,
+    off: int,
+    sustain: int,
+    min_rate_dps: float,
+    peak_fraction: float,
+    k_sd: float,
+) -> int | None:
+    """Index (in ``centred``) of the first run from ``off`` where the rate's magnitude stays above
+    ``max(min_rate_dps, peak_fraction x peak, resting level)`` for ``sustain`` samples (resting level:
+    median + ``k_sd`` MAD-SDs of the still magnitude, at least 0.5 deg/s); None without one."""
     w = np.linalg.norm(centred, axis=0)
-    w_pre = np.linalg.norm(pre - bias, axis=0)
-    w_level, w_sd = median_sd(w_pre)
-    w_rest = max(w_level + k_sd * w_sd, 0.5)
-    off = a - lo
+    w_level, w_sd = median_sd(np.linalg.norm(rest, axis=0))
     inside = w[off:]
     if not np.isfinite(inside).any():
         return None
-    thr = max(min_rate_dps, peak_fraction * float(np.nanmax(inside)), w_rest)
-    sustain = n_samples(sustain_s, fs)
+    thr = max(min_rate_dps, peak_fraction * float(np.nanmax(inside)), w_level + k_sd * w_sd, 0.5)
     above = np.nan_to_num(inside, nan=0.0) > thr
     run = np.convolve(above.astype(np.int32), np.ones(sustain, dtype=np.int32), mode="valid")
     hits = np.flatnonzero(run == sustain)
-    if hits.size == 0:
-        return None
-    i = off + int(hits[0])
+    return None if hits.size == 0 else off + int(hits[0])
+
+
+def _back_to_rest(
+    centred: FloatArray, rest: FloatArray, i: int, sustain: int, smooth: int, peak_n: int, k_sd: float
+) -> float | None:
+    """Where the movement found at ``i`` started (fractional index in ``centred``); None when the rate
+    never was at rest before it.
+
+    The rate is projected on the movement's rotation axis (a signed rate whose resting noise has zero
+    mean, unlike a magnitude) and smoothed over ``smooth`` samples (centred; the rise fit uses the
+    unsmoothed rate, which a centred average would smear ahead of the start).  The last sample within
+    ``k_sd`` robust SDs of its resting level is found walking back from ``i``; the rise from there is
+    extrapolated to zero rate (:func:`_rise_start`), not later than the next sample.
+    """
     axis = np.nanmean(centred[:, i : i + sustain], axis=1)
     axis = axis / max(float(np.linalg.norm(axis)), 1e-12)
-    width = max(2 * (n_samples(smooth_s, fs) // 2) + 1, 1)
+    width = max(2 * (smooth // 2) + 1, 1)
     raw = axis @ centred
     p = np.convolve(raw, np.ones(width) / width, mode="same")  # NaN spreads: not rest
-    p_pre = np.convolve(axis @ (pre - bias), np.ones(width) / width, mode="valid")
+    p_pre = np.convolve(axis @ rest, np.ones(width) / width, mode="valid")
     if p_pre.size < 3:
-        p_pre = axis @ (pre - bias)
+        p_pre = axis @ rest
     p_level, p_sd = median_sd(p_pre)
     p_rest = p_level + max(k_sd * p_sd, 0.2)
     quiet = np.flatnonzero(p[: i + 1] <= p_rest)  # NaN is not rest
     if not quiet.size:
-        return time_at(a, fs, rate.t0_s)
+        return None
     j = int(quiet[-1])
-    onset = float(j)
-    peak = float(np.nanmax(p[j : i + sustain + n_samples(1.0, fs)])) - p_level
+    peak = float(np.nanmax(p[j : i + sustain + peak_n])) - p_level
     start = _rise_start(raw - p_level, j, peak, p_rest - p_level)  # unsmoothed: no smear at the kink
-    if start is not None:
-        onset = min(start, float(j + 1))
-    return time_at(a, fs, rate.t0_s) + max(onset - off, 0.0) / fs
+    return float(j) if start is None else min(start, float(j + 1))
 
 
 def movement_onset_imu(

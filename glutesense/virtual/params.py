@@ -84,6 +84,19 @@ class PersonParams:
         Added to the glute lag on the right side, ms (asymmetric timing).
     emg_roles : tuple of Role
         EMG channels generated, in output column order.
+    emg_spectrum : {"band", "surface"}
+        The activation carrier's spectrum: ``band`` (flat 20-450 Hz) or ``surface`` (the classic
+        surface-EMG shape, median frequency near 85 Hz, that can fatigue;
+        :mod:`glutesense.virtual.fatigue`).
+    fatigue_per_active_s : float
+        ``surface`` only: share of the fresh median frequency lost per second of activation at
+        the muscle's own plateau (0 = does not tire; 0.003 = 25 % after ~80 s of work).
+    squeeze_share : float
+        Glute level of a ``contract`` squeeze and of an answered ``prompt``, share of the reference.
+    prompt_answer_share : float
+        Probability of answering a sitting-break ``prompt`` (:mod:`glutesense.virtual.moves`).
+    prompt_reaction_ms : (float, float)
+        Range of prompt-to-squeeze times (standing up first), ms.
     seed : int
         Seed of every random draw; the same seed and cues give the same samples.
     """
@@ -108,6 +121,11 @@ class PersonParams:
     right_gain: float = 1.0
     right_lag_offset_ms: float = 0.0
     emg_roles: tuple[Role, ...] = DEFAULT_EMG_ROLES
+    emg_spectrum: str = "band"
+    fatigue_per_active_s: float = 0.0
+    squeeze_share: float = 0.7
+    prompt_answer_share: float = 1.0
+    prompt_reaction_ms: tuple[float, float] = (800.0, 3000.0)
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -115,7 +133,20 @@ class PersonParams:
             raise ValueError(f"a glute-first person needs glute_lag_ms <= 0, got {self.glute_lag_ms}")
         if self.pattern is Pattern.GLUTE_LATE and self.glute_lag_ms <= 0:
             raise ValueError(f"a glute-late person needs glute_lag_ms > 0, got {self.glute_lag_ms}")
-        for name in ("rise_ms", "fall_ms", "reaction_ms", "movement_delay_ms", "artifact_uv"):
+        if self.emg_spectrum not in ("band", "surface"):
+            raise ValueError(f"emg_spectrum must be 'band' or 'surface', got {self.emg_spectrum!r}")
+        if not 0 <= self.fatigue_per_active_s < 1 or not 0 <= self.prompt_answer_share <= 1:
+            raise ValueError("fatigue_per_active_s must be in [0, 1) and prompt_answer_share in [0, 1]")
+        if not 0 < self.squeeze_share <= 1.5:
+            raise ValueError(f"squeeze_share must be in (0, 1.5], got {self.squeeze_share}")
+        for name in (
+            "rise_ms",
+            "fall_ms",
+            "reaction_ms",
+            "movement_delay_ms",
+            "artifact_uv",
+            "prompt_reaction_ms",
+        ):
             _check_range(name, getattr(self, name))
         if self.rise_ms[0] <= 0 or self.fall_ms[0] <= 0:
             raise ValueError("rise_ms and fall_ms must be > 0")

@@ -40,6 +40,8 @@ from scipy import signal as sps
 
 from glutesense.model.arrays import FloatArray
 from glutesense.model.roles import IMU_ROLES, Muscle, Protocol, Role, Side
+from glutesense.virtual.fatigue import FatiguingCarrier
+from glutesense.virtual.moves import Moves
 from glutesense.virtual.params import Pattern, PersonParams
 from glutesense.virtual.performed import PerformedRep, Stance, r6
 from glutesense.virtual.posture import IMU_SITE, imu_samples, segment_angles
@@ -114,6 +116,9 @@ class VirtualPerson:
             "squeeze": self._stand_squeeze,
             "release": self._stand_release,
         }
+        self._moves = Moves(self, PerformedRep)
+        self._handlers.update(self._moves.handlers())
+        self._fatigue = FatiguingCarrier.of(p, [_LEVEL[r.muscle or Muscle.GLUTE_MAX] for r in p.emg_roles])
 
     # ------------------------------------------------------------------ cues
     @property
@@ -340,10 +345,14 @@ class VirtualPerson:
         t = (self._n_emg + np.arange(n_samples)) / p.emg_fs_hz
         self._n_emg += n_samples
         white = self._emg_rng.standard_normal((n_samples, 2 * n_ch))
-        carrier, self._zi = sps.sosfilt(self._sos, white[:, :n_ch], axis=0, zi=self._zi)
         tc = t[:, None]
         mod = 1.0 + 0.05 * np.sin(2 * np.pi * 0.7 * tc + self._mod_phase)
-        emg = self.activation_envelope(t) * mod * carrier / self._carrier_gain
+        if self._fatigue is None:
+            carrier, self._zi = sps.sosfilt(self._sos, white[:, :n_ch], axis=0, zi=self._zi)
+            emg = self.activation_envelope(t) * mod * carrier / self._carrier_gain
+        else:
+            env = self.activation_envelope(t)
+            emg = env * mod * self._fatigue.carrier(white[:, :n_ch], env, float(t[0]))
         emg += p.background_uv * white[:, n_ch:]
         emg += self._mains_amp * np.sin(2 * np.pi * p.mains_hz * tc + self._mains_phase)
         if 3 * p.mains_hz < 0.5 * p.emg_fs_hz:
@@ -383,6 +392,7 @@ class VirtualPerson:
             "params": self.params.to_json(),
             "cues": [dict(c) for c in self._cues],
             "reps": [r.to_json() for r in self._reps],
+            **FatiguingCarrier.truth_of(self._fatigue, self.params.emg_roles, self._reps),
         }
 
 

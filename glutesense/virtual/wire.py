@@ -353,7 +353,8 @@ class MyoWareWire:
         for i, r in enumerate(np.abs(raw)):
             self._env += alpha * (r - self._env)
             env[i] = 4.0 * self._env
-        return ((0, myoware_ascii.format_lines(raw, env)),)
+        span = myoware_ascii.ADC_MAX_COUNTS  # the converter clips, as the real shield's does
+        return ((0, myoware_ascii.format_lines(np.clip(raw, -span, span), np.clip(env, 0, span))),)
 
     def command(self, char_uuid: str, data: bytes) -> CommandResult:
         return CommandResult()

@@ -25,13 +25,13 @@ def header_with(raw: bytes, at: int, field: bytes) -> bytes:
 
 
 CASES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
-    "empty": (lambda raw: b"", "not an EDF or BDF file"),
+    "empty": (lambda raw: b"", "the file is empty"),
     "garbage": (lambda raw: bytes(range(256)) * 4, "not an EDF or BDF file"),
     "csv_named_edf": (lambda raw: b"time_s,glute_max_l\n0,1\n", "not an EDF or BDF file"),
     "header_cut": (lambda raw: raw[:300], "truncated EDF header"),
     "fixed_header_only": (lambda raw: raw[:200], "truncated EDF header"),
     "signal_count_garbage": (lambda raw: header_with(raw, 252, b"ab  "), "damaged EDF header"),
-    "record_duration_garbage": (lambda raw: header_with(raw, 244, b"x.y     "), "damaged EDF header"),
+    "record_duration_garbage": (lambda raw: header_with(raw, 244, b"x.y     "), "data record duration is"),
     "no_data_records": (lambda raw: raw[:768], "no complete data record"),
     "annotations_garbage": (lambda raw: raw.replace(b"+1\x14cue", b"\xff\xfe\xfdcue"),
                             "unreadable EDF+ annotations"),

@@ -76,3 +76,25 @@ def test_profile_says_timing_comes_from_arrival() -> None:
     assert "no device clock: timing from arrival only" in profile.description
     assert profile.default_roles() == {"raw": Role.GLUTE_MAX_L}
     assert profile.name_prefixes == ("MyoW",)
+
+
+@pytest.mark.parametrize(
+    ("payload", "raw_unit"),
+    [
+        (b"1e308\n", "adc"),  # finite, but x 4.028 uV is inf: issue 16
+        (b"4097\n", "adc"),
+        (b"-5000\n", "adc"),
+        (b"5000,100\n", "adc"),  # ENV beyond 12 bits
+        (b"16.6\n", "mV"),  # 3.3 V / gain 200 = 16.5 mV at most
+    ],
+)
+def test_values_beyond_the_12_bit_range_are_malformed(payload: bytes, raw_unit: str) -> None:
+    with pytest.raises(MalformedPacket, match="beyond the 12-bit ADC's range"):
+        MyoWareAsciiDecoder(raw_unit=raw_unit).decode(0, payload)
+
+
+def test_the_whole_12_bit_range_decodes() -> None:
+    (block,) = MyoWareAsciiDecoder().decode(0, b"4096,-4096\n0,4095\n")
+    np.testing.assert_allclose(block.data[:, 0], [-4096 * RAW_UV_PER_COUNT, 4095 * RAW_UV_PER_COUNT])
+    (block,) = MyoWareAsciiDecoder(raw_unit="mV").decode(0, b"-16.5\n")
+    assert block.data[0, 0] == pytest.approx(-16500.0)

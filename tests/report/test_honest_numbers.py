@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from support.paths import ROOT, SAMPLES
 
-from glutesense.clinical.verdict import signed_ms
+from glutesense.clinical.wording import signed_ms
 from glutesense.report.html import _cell, column_format
 
 ENV = {**os.environ, "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}

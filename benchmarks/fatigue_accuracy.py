@@ -1,0 +1,158 @@
+"""Fatigue estimate against known truth, with its speed, in one run.
+
+Two sources of 12-rep sets with a known fall of the median frequency (MDF):
+
+* ``shwedyk``: Gaussian noise shaped to the classic surface-EMG spectrum (Shwedyk et al. 1977) and
+  compressed by ``k`` per rep (written here, apart from the virtual person; truth from the model);
+* ``virtual``: the virtual person's hip-thrust set (:mod:`glutesense.virtual.fatigue`), read the way
+  ``glutesense train`` reads it (both glutes, :func:`glutesense.analysis.training.summarize_set`).
+
+Per condition (fall over the set: 0, 10, 20, 30 %): the median absolute error of the slope in % of
+the true slope (for 0 %: of the slope in %/rep), the share of sets within 10 %, the 95 % CI's
+coverage of the truth, and the share of sets called tired.  Speed: the per-rep MDF of
+:func:`glutesense.analysis.fatigue.contraction_spectrum` against a plain ``scipy.signal.welch`` +
+NumPy median frequency on the same windows (ratio, same run).
+
+    python benchmarks/fatigue_accuracy.py --quick     # 4 sets per condition
+    python benchmarks/fatigue_accuracy.py             # 16 sets per condition
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from scipy import signal as sps
+
+from glutesense.acquire.training import Exercise, SetPlan, build_set_schedule
+from glutesense.analysis.fatigue import assess_fatigue, contraction_spectra, trend
+from glutesense.analysis.training import summarize_set
+from glutesense.model.records import Event
+from glutesense.model.roles import Protocol, Role
+from glutesense.virtual.offline import simulate
+from glutesense.virtual.params import PersonParams
+
+FS_HZ = 1000.0
+
+
+def shwedyk_psd(f_hz: np.ndarray, k: float) -> np.ndarray:
+    f = np.asarray(f_hz) / k
+    return 120.0**4 * f**2 / ((f**2 + 40.0**2) * (f**2 + 120.0**2) ** 2)
+
+
+def shwedyk_mdf(k: float) -> float:
+    f = np.linspace(20.0, 450.0, 100_001)
+    cum = np.cumsum(shwedyk_psd(f, k))
+    return float(np.interp(0.5 * cum[-1], cum, f))
+
+
+def shwedyk_set(seed: int, drop: float, hold_s: float = 7.0):
+    rng = np.random.default_rng(seed)
+    ks = np.linspace(1.0, 1.0 - drop, 12)
+    parts, windows, t = [], [], 0.0
+    for k in ks:
+        parts.append(3.0 * rng.standard_normal(int(2 * FS_HZ)))
+        t += 2.0
+        n = int(hold_s * FS_HZ)
+        spec = np.fft.rfft(rng.standard_normal(n)) * np.sqrt(shwedyk_psd(np.fft.rfftfreq(n, 1 / FS_HZ), k))
+        x = np.fft.irfft(spec, n)
+        parts.append(150.0 * x / np.std(x) + 3.0 * rng.standard_normal(n))
+        windows.append((t, t + hold_s))
+        t += hold_s
+    return np.concatenate(parts), windows, np.array([shwedyk_mdf(k) for k in ks])
+
+
+def plain_mdf(x: np.ndarray, windows) -> list[float]:
+    out = []
+    for a, b in windows:
+        f, p = sps.welch(x[int(a * FS_HZ) : int(b * FS_HZ)], fs=FS_HZ, nperseg=250)
+        m = (f >= 20) & (f <= 450)
+        c = np.cumsum(p[m])
+        out.append(float(np.interp(0.5 * c[-1], c, f[m])))
+    return out
+
+
+def virtual_set(seed: int, drop: float):
+    plan = SetPlan(Exercise.HIP_THRUST, 12)
+    lift, hold, _ = plan.timing()
+    params = PersonParams.glute_first(
+        emg_spectrum="surface", fatigue_per_active_s=drop / (11 * (lift + hold)), seed=seed
+    )
+    schedule = build_set_schedule(plan)
+    emg, _, truth = simulate(Protocol.BRIDGE, schedule, params)
+    events = [Event(c.t_s, c.duration_s, c.label, c.side, c.rep) for c in schedule if c.is_event]
+    roles = [Role(r) for r in truth["emg_roles"]]
+    t0 = time.perf_counter()
+    summary = summarize_set({r: (emg[:, i], FS_HZ, 0.0) for i, r in enumerate(roles)}, events)
+    elapsed = time.perf_counter() - t0
+    by_rep: dict[int, list[float]] = {}
+    for r in truth["fatigue"]["reps"]:
+        for role in ("glute_max_l", "glute_max_r"):
+            if r["rep"] >= 1 and role in r["muscles"]:
+                by_rep.setdefault(r["rep"], []).append(r["muscles"][role]["mdf_hz"])
+    return summary.glute_fatigue, np.array([np.mean(by_rep[k]) for k in sorted(by_rep)]), elapsed
+
+
+def _score(rows: list[tuple[float, float, float, float, bool]], drop: float) -> str:
+    est, true, lo, hi, tired = (np.array(c) for c in zip(*rows, strict=True))
+    if drop > 0:
+        err = np.abs(est / true - 1.0) * 100
+        within = float(np.mean(err < 10))
+    else:
+        err = np.abs(est) * 100  # no true slope: the estimate itself, in % of the first rep per rep
+        within = float("nan")
+    cover = float(np.mean((lo <= true) & (true <= hi)))
+    return (
+        f"median |err| {np.median(err):5.1f} %   within 10 %: {within:4.2f}   CI covers truth: {cover:4.2f}"
+        f"   called tired: {np.mean(tired):4.2f}"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    n = 4 if args.quick else 16
+    drops = (0.0, 0.10, 0.20, 0.30)
+    t_ours = t_plain = 0.0
+    print(f"{n} sets of 12 reps per condition; slope error relative to the true slope")
+    for drop in drops:
+        rows = []
+        for seed in range(n):
+            x, windows, truth = shwedyk_set(seed, drop)
+            t0 = time.perf_counter()
+            got = assess_fatigue(contraction_spectra(x, FS_HZ, windows))
+            t1 = time.perf_counter()
+            plain_mdf(x, windows)
+            t_ours, t_plain = t_ours + (t1 - t0), t_plain + (time.perf_counter() - t1)
+            true = trend(truth)
+            assert got.mdf is not None and true is not None
+            s = (got.mdf.slope_pct / 100, true.slope_pct / 100) if drop == 0 else (got.mdf.slope, true.slope)
+            ci = (got.mdf.ci_low, got.mdf.ci_high)
+            rows.append((s[0], s[1], ci[0], ci[1], got.tired))
+        print(f"shwedyk  fall {100 * drop:4.0f} %  {_score(rows, drop)}")
+    print(
+        f"speed: contraction_spectrum {1e3 * t_ours / (n * len(drops)):.1f} ms per set, "
+        f"plain welch+median {1e3 * t_plain / (n * len(drops)):.1f} ms (ratio {t_ours / t_plain:.2f})"
+    )
+    t_read = 0.0
+    for drop in drops:
+        rows = []
+        for seed in range(n):
+            fat, truth, elapsed = virtual_set(100 + seed, drop)
+            t_read += elapsed
+            true = trend(truth)
+            assert fat.mdf is not None and true is not None
+            est, tr = (
+                (fat.mdf.slope_pct / 100, true.slope_pct / 100) if drop == 0 else (fat.mdf.slope, true.slope)
+            )
+            rows.append((est, tr, fat.mdf.ci_low, fat.mdf.ci_high, fat.tired))
+        print(f"virtual  fall {100 * drop:4.0f} %  {_score(rows, drop)}")
+    print(
+        f"speed: summarize_set (4 channels, 12 reps, ~130 s) {1e3 * t_read / (n * len(drops)):.0f} ms per set"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -14,6 +14,7 @@ in the same run:
 
     python benchmarks/article_checks.py            # the full grid (a few minutes)
     python benchmarks/article_checks.py --quick    # one seed per condition
+    python benchmarks/article_checks.py --only "15 dB"   # the conditions whose name holds the text
 """
 
 from __future__ import annotations
@@ -205,11 +206,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one seed per condition")
     ap.add_argument("--seeds", type=int, default=3, help="seeds per condition (default 3)")
+    ap.add_argument(
+        "--only", default="", help="run only the conditions whose name holds this text (e.g. '15 dB', 'walk')"
+    )
     args = ap.parse_args()
     seeds = range(1, 2) if args.quick else range(1, args.seeds + 1)
     t0 = time.perf_counter()
-    _print("Single-leg stand (4 reps per side per recording)", [sls_row(c, seeds) for c in SLS_CONDITIONS])
-    _print("Walking and running (30 strides per recording)", [walk_row(c, seeds) for c in WALK_CONDITIONS])
+    sls = [c for c in SLS_CONDITIONS if args.only in c.name]
+    walk = [c for c in WALK_CONDITIONS if args.only in c.name]
+    if sls:
+        _print("Single-leg stand (4 reps per side per recording)", [sls_row(c, seeds) for c in sls])
+    if walk:
+        _print("Walking and running (30 strides per recording)", [walk_row(c, seeds) for c in walk])
     print(f"\n(total {time.perf_counter() - t0:.0f} s; Msamples/s = analysis of every stream, no report)")
 
 

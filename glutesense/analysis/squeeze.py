@@ -23,10 +23,14 @@ contraction (the burst of the detector's passes that covers most of the time aft
    onset are less certain, and the rep says so.  A rise shorter than ``min_try_ms``, above ``on`` for
    less than ``min_on_ms``, or with more than ``pop_share`` of its excess power inside ``pop_ms`` (an
    electrode pop), is not a try.
-4. **Onset**: the detector's onset when it lies after the last try; otherwise (a try merged into the
-   detector's burst, or the stance tone before it) the maximum-likelihood rise fit
+4. **Onset**: the detector's onset when it lies after the last try and at most ``foot_lead_ms`` before
+   the foot; otherwise (a try merged into the detector's burst, a try too small to count, or the stance
+   tone before it) the maximum-likelihood rise fit
    (:func:`glutesense.detect.risefit.fit_rise`) searched only after the foot, so a try is never taken
-   as the onset.
+   as the onset.  ``foot_lead_ms`` (150 ms) is physiology: where a squeeze leaves its baseline by
+   ``near_sd`` SD it has risen for at most some tens of ms even with a slow (300-500 ms) rise, so a
+   detector onset much earlier lies on something before the squeeze (at a low SNR the detector's burst
+   can start at a small try that never clears ``on``).
 5. **Time to firm up**: from the onset to where the amplitude (``firm_smooth_ms``) reaches
    ``firm_level`` of the hold level above rest.
 """
@@ -276,7 +280,8 @@ def _onset(
     """(onset_s, sd_ms, relocated): the detector's onset unless a try or the stance precedes it in its
     burst; then the rise fit from the foot (``span = (floor, base, i_sus)`` bins)."""
     floor, base, i_sus = span
-    if held.onset_s is not None and held.onset_s >= ps.t0_s + floor * ps.bin_s:
+    lead_s = cfg.foot_lead_ms / 1000.0
+    if held.onset_s is not None and max(floor * ps.bin_s, base * ps.bin_s - lead_s) <= held.onset_s - ps.t0_s:
         return held.onset_s, held.onset_sd_ms, False
     i_lo = max(base - round(cfg.fit_rest_ms / 1000.0 / ps.bin_s), floor)
     first = max(base - round(0.5 * cfg.smooth_ms / 1000.0 / ps.bin_s), i_lo)

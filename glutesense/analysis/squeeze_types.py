@@ -36,6 +36,7 @@ class SqueezeSettings:
     relax_share: float = 0.25
     merge_gap_ms: float = 60.0
     firm_level: float = 0.9
+    foot_lead_ms: float = 150.0
 
 
 @dataclass(frozen=True)

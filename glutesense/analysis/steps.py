@@ -1,9 +1,11 @@
 """Per-protocol measurement steps the pipeline calls after segmentation (``STEPS`` is the registry).
 
 The bridge needs none: its rows are the pipeline's own per-rep metrics.  The single-leg stand
-splits merged tries off the sustained squeeze (:mod:`glutesense.analysis.squeeze`) and adds the
-tries' times and the time to firm up to each row; a walk skips the whole-channel detection and
-measures each stride's onsets around its touchdown (:mod:`glutesense.analysis.strides`).
+splits merged tries off the sustained squeeze (:mod:`glutesense.analysis.squeeze`), ends a burst that
+began before the squeeze cue at the cue (before it the glute works for the stance; it is never the
+squeeze's onset) and adds the tries' times and the time to firm up to each row; a walk skips the
+whole-channel detection and measures each stride's onsets around its touchdown
+(:mod:`glutesense.analysis.strides`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,21 @@ from glutesense.model.roles import Muscle, Protocol, Role, Side
 from glutesense.protocols.base import RepWindow
 
 
+def _stance_part(b: Burst, cue_s: float) -> Burst:
+    """A burst that began before the squeeze cue and ran past it ends at the cue: before the cue the glute
+    works for the stance (its tone after the lift), and what follows the cue is the try analysis's."""
+    if not b.onset_s < cue_s < b.offset_s:
+        return b
+    return replace(b, offset_s=cue_s, peak_s=min(b.peak_s, cue_s), alarm_s=min(b.alarm_s, cue_s))
+
+
 def _squeeze_bursts(bursts: tuple[Burst, ...], w: RepWindow, sq: Squeeze, held: Burst) -> tuple[Burst, ...]:
     """The channel's bursts with ``held`` split: tries, and the sustained squeeze from its onset (a burst
     that began before the cue keeps its part before the squeeze, as it was: the stance)."""
     assert w.cue_s is not None
     before = held.onset_s < w.start_s
     lo, hi = (w.cue_s if before else min(w.cue_s, held.onset_s)), held.offset_s
-    kept = [b for b in bursts if not lo <= b.onset_s < hi and b is not held]
+    kept = [_stance_part(b, w.cue_s) for b in bursts if not lo <= b.onset_s < hi and b is not held]
     if before:
         kept.append(replace(held, offset_s=min(sq.onset_s, held.offset_s)))
     tries = [

@@ -39,9 +39,13 @@ h2{font-size:1.2em;margin:1.6em 0 .5em;border-bottom:1px solid var(--line)}
 .damage{border-left:6px solid #D55E00;background:#fff4ec;padding:.55em .9em;margin:.6em 0}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid var(--line)}
 figcaption{font-size:.9em;color:var(--muted)}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.4em 0}
-table{border-collapse:collapse;font-size:12.5px}
-td,th{border:1px solid var(--line);padding:3px 6px;text-align:right;vertical-align:top}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.4em 0;max-width:100%}
+table{border-collapse:collapse;font-size:12.5px;max-width:100%}
+td,th{border:1px solid var(--line);padding:3px 6px;text-align:right;vertical-align:top;overflow-wrap:anywhere}
+table.key td,table.key th{text-align:left;font-size:14px}table.key td:first-child{font-weight:600}
+details{margin:.8em 0;border-top:1px solid var(--line)}summary{cursor:pointer;padding:.4em 0}
+summary h2{display:inline;border:0;font-size:1.15em}
+.meta,p,li,dd{overflow-wrap:anywhere}
 th{background:#f0f0f0}td.t,th.t{text-align:left}
 dl{margin:0}dt{font-weight:600;margin-top:.5em}dd{margin:0 0 0 1em}
 svg{max-width:100%;height:auto}
@@ -95,7 +99,14 @@ def _cell(v: object, float_fmt: str) -> str:
     return str(v)
 
 
-def table_html(df: pd.DataFrame, *, float_fmt: str = "auto", text_cols: Sequence[str] = ()) -> str:
+def _head(name: str) -> str:
+    """A column name that may wrap at its underscores (``glute_onset_s``) on a narrow screen."""
+    return escape(name).replace("_", "_<wbr>")
+
+
+def table_html(
+    df: pd.DataFrame, *, float_fmt: str = "auto", text_cols: Sequence[str] = (), css_class: str = ""
+) -> str:
     """A DataFrame as an escaped HTML table in a horizontally scrolling wrapper.
 
     ``float_fmt`` "auto" rounds each column to its unit's precision (:func:`column_format`).
@@ -106,14 +117,15 @@ def table_html(df: pd.DataFrame, *, float_fmt: str = "auto", text_cols: Sequence
         return ' class="t"' if str(c) in texty else ""
 
     fmts = [column_format(str(c)) if float_fmt == "auto" else float_fmt for c in df.columns]
-    head = "".join(f"<th{cls(c)}>{escape(str(c))}</th>" for c in df.columns)
+    head = "".join(f"<th{cls(c)}>{_head(str(c))}</th>" for c in df.columns)
     rows = []
     for rec in df.itertuples(index=False):
         cells = "".join(
             f"<td{cls(c)}>{escape(_cell(v, f))}</td>" for c, v, f in zip(df.columns, rec, fmts, strict=True)
         )
         rows.append(f"<tr>{cells}</tr>")
-    return f'<div class="scroll"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
+    table_cls = f' class="{escape(css_class)}"' if css_class else ""
+    return f'<div class="scroll"><table{table_cls}><tr>{head}</tr>{"".join(rows)}</table></div>'
 
 
 def _verdicts(clin: SessionClinical) -> str:
@@ -123,7 +135,11 @@ def _verdicts(clin: SessionClinical) -> str:
         items = "".join(f"<li>{escape(d)}</li>" for d in v.details)
         parts.append(
             f'<div class="v {escape(v.kind.value)}"><p class="headline">{escape(v.headline)}</p>'
-            + (f"<ul>{items}</ul>" if items else "")
+            + (
+                f"<details><summary>compared with healthy ranges</summary><ul>{items}</ul></details>"
+                if items
+                else ""
+            )
             + "</div>"
         )
     if any(s.verdict.kind is VerdictKind.CANNOT_TELL for s in clin.sides):
@@ -135,12 +151,35 @@ def _verdicts(clin: SessionClinical) -> str:
     return "".join(parts)
 
 
+def _png(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
 def _figures(figures: Sequence[FigureOut]) -> str:
-    return "".join(
-        f'<figure><img alt="{escape(f.caption)}" src="data:image/png;base64,'
-        f'{base64.b64encode(f.png).decode("ascii")}"/><figcaption>{escape(f.caption)}</figcaption></figure>'
-        for f in figures
+    """Each figure with its caption; one with a phone-width copy (panels stacked) shows that on narrow
+    screens (``<picture>``, both inline)."""
+    out = []
+    for f in figures:
+        img = f'<img alt="{escape(f.caption)}" src="{_png(f.png)}"/>'
+        if f.narrow_png is not None:
+            img = f'<picture><source media="(max-width:600px)" srcset="{_png(f.narrow_png)}"/>{img}</picture>'
+        out.append(f"<figure>{img}<figcaption>{escape(f.caption)}</figcaption></figure>")
+    return "".join(out)
+
+
+def _settings(settings: Mapping[str, object]) -> str:
+    if not settings:
+        return ""
+    df = pd.DataFrame(
+        [{"setting": k, "value": f"{v:g}" if isinstance(v, float) else str(v)} for k, v in settings.items()]
     )
+    return "<h3>Onset detector settings</h3>" + table_html(df, text_cols=("setting", "value"))
+
+
+def _fold(title: str, body: str, anchor: str = "") -> str:
+    """A section for the expert, folded away under its title."""
+    ident = f" id='{escape(anchor)}'" if anchor else ""
+    return f"<details{ident}><summary><h2>{escape(title)}</h2></summary><section>{body}</section></details>"
 
 
 def _thresholds(clin: SessionClinical) -> str:
@@ -162,12 +201,13 @@ def _placement() -> str:
                 "where": s.location,
                 "orientation": s.orientation,
                 "posture": s.posture,
-                "checked on seniam.org": "yes" if s.checked else "to check",
             }
             for s in SITES
         ]
     )
+    checked = sum(1 for s in SITES if s.checked)
     general = "".join(f"<li>{escape(g)}</li>" for g in GENERAL)
+    general += f"<li>Sites follow SENIAM; {checked} of {len(SITES)} checked against seniam.org so far.</li>"
     return (
         f"<div>{PLACEMENT_SVG}</div>"
         + table_html(df, text_cols=tuple(df.columns))
@@ -230,6 +270,13 @@ def recording_notes(recording: Recording | None) -> str:
     return f"<h3>Recording</h3><ul class='recording'>{''.join(items)}</ul>"
 
 
+_QUALITY_NOTE = (
+    "<p class='small'>SNR: activation RMS over resting RMS in the EMG band, from the envelope; "
+    "lost: samples missing (dropped packets); clipped: samples held at an ADC rail (2 or more in a "
+    "row); flat: stretches of one exact value (at least 50 ms; electrode off, stuck ADC, padding); "
+    "quality: 0-1, the share of usable samples times min(SNR / 12 dB, 1), which scales each "
+    "burst's confidence in onsets.csv.</p>"
+)
 def damage_banner(recording: Recording | None) -> str:
     """A warning at the top of the page for every damaged span of the session file ('' if intact)."""
     if recording is None or not recording.info.file_damage:
@@ -252,46 +299,55 @@ def render_html(
     quality: pd.DataFrame,
     recording: Recording | None = None,
     sections: Sequence[tuple[str, str]] = (),
+    detector_settings: Mapping[str, object] | None = None,
 ) -> str:
     """The report page.  Every string argument is treated as untrusted and escaped.
 
-    ``recording`` (the decoded recording) adds its timing notes, setup warnings and
-    packet / gap counts to the signal-quality section.  ``sections`` are a protocol's own
-    ``(title, html)`` sections (:mod:`glutesense.report.sections`; their HTML is built escaped), placed
-    after the key numbers.
+    First screen: the verdict per side in one sentence (number, uncertainty, healthy range, source), then
+    the key numbers and the figures; the details for the expert are folded away (``<details>``): rep by
+    rep, signal quality, method (with the detector's settings as a table), placement, references.
+    ``recording`` (the decoded recording) adds its timing notes, setup warnings and packet / gap counts to
+    the signal-quality section.  ``sections`` are a protocol's own ``(title, html)`` sections
+    (:mod:`glutesense.report.sections`; their HTML is built escaped), placed after the key numbers.
     """
     facts = " · ".join(f"{escape(k)}: {escape(v)}" for k, v in text.facts.items())
     method = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in text.method.items())
     notes = "".join(f"<li>{escape(n)}</li>" for n in text.notes) or "<li>none</li>"
+    details = (
+        _fold(
+            "Rep by rep",
+            table_html(reps, text_cols=("side", "order", "why")) + "<p class='small'>Times in seconds from "
+            "the start of the recording; empty cells are missing values, never guesses. reps.csv has every "
+            "column.</p>",
+        )
+        + _fold(
+            "Signal quality",
+            table_html(quality, text_cols=("channel", "notes")) + _QUALITY_NOTE + recording_notes(recording),
+        )
+        + _fold(
+            "How this was measured",
+            f"<dl>{method}</dl>{_settings(detector_settings or {})}"
+            f"<h3>Thresholds and where they come from</h3>{_thresholds(clinical)}"
+            f"<p class='small'>{escape(norms.ORDER_NOTE)} {escape(norms.TEST_TRANSFER_NOTE)}</p>"
+            f"<h3>Analysis notes</h3><ul>{notes}</ul>",
+        )
+        + _fold("Where the sensors go", _placement(), "placement")
+        + _fold("References", _references())
+    )
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'/>"
         f"<title>{escape(text.title)}</title><style>{STYLE}</style></head><body><main>"
         f"<h1>{escape(text.title)}</h1><p class='meta'>{facts}</p>{damage_banner(recording)}"
         f"<section><h2>What we found</h2>{_verdicts(clinical)}</section>"
-        f"<section><h2>Key numbers per side</h2>{table_html(sides, text_cols=('quantity',))}"
+        "<section><h2>Key numbers per side</h2>"
+        f"{table_html(sides, text_cols=tuple(sides.columns), css_class='key')}"
         "<p class='small'>Lag = glute onset minus hamstring onset (+: the glute later). Ratios are "
         "hold activations; the µV ratio depends on electrode placement and skin, the normalised one on "
-        "the reference.</p></section>"
+        "the reference. — marks a number that cannot be computed, with the reason.</p></section>"
         + "".join(f"<section><h2>{escape(title)}</h2>{body}</section>" for title, body in sections)
         + f"<section><h2>Figures</h2>{_figures(figures)}</section>"
-        "<section><h2>Rep by rep</h2>"
-        f"{table_html(reps, text_cols=('side', 'order', 'reason'))}"
-        "<p class='small'>Times in seconds from the start of the recording; empty cells are missing "
-        "values, never guesses.</p></section>"
-        f"<section><h2>Signal quality</h2>{table_html(quality, text_cols=('channel', 'notes'))}"
-        "<p class='small'>SNR: activation RMS over resting RMS in the EMG band, from the envelope; "
-        "lost: samples missing (dropped packets); clipped: samples held at an ADC rail (2 or more in a "
-        "row); flat: stretches of one exact value (at least 50 ms; electrode off, stuck ADC, padding); "
-        "quality: 0-1, the share of usable samples times min(SNR / 12 dB, 1), which scales each "
-        "burst's confidence in onsets.csv.</p>"
-        f"{recording_notes(recording)}</section>"
-        f"<section><h2>How this was measured</h2><dl>{method}</dl>"
-        f"<h3>Thresholds and where they come from</h3>{_thresholds(clinical)}"
-        f"<p class='small'>{escape(norms.ORDER_NOTE)} {escape(norms.TEST_TRANSFER_NOTE)}</p>"
-        f"<h3>Analysis notes</h3><ul>{notes}</ul></section>"
-        f"<section id='placement'><h2>Where the sensors go</h2>{_placement()}</section>"
-        f"<section><h2>References</h2>{_references()}</section>"
-        "<footer><p class='small'>Made by glutesense. Not a diagnosis: a measurement to discuss with "
+        + details
+        + "<footer><p class='small'>Made by glutesense. Not a diagnosis: a measurement to discuss with "
         "your physiotherapist.</p></footer></main></body></html>"
     )

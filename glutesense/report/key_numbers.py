@@ -1,6 +1,6 @@
 """The report's key numbers: one row per quantity, one column per side, in words a clinician reads.
 
-Rounded to the precision the method has (lags to 1 ms, percentages and ratios to 2 figures); a quantity
+Rounded to the precision the method has (lags to 1 ms, percentages to 1 %, ratios to 0.01); a quantity
 that cannot be computed is an em dash with the reason ("the glute did not switch on", "cannot tell"),
 never 0 and never a ratio of noise.  A row that is empty on every side is left out.
 """
@@ -87,8 +87,8 @@ ROWS: tuple[_Row, ...] = (
     ),
     ("firing order (reps)", _order, False),
     ("glute onset from movement onset", lambda s: _ms(s.glute_from_movement_median_ms), False),
-    ("glute/hamstring hold ratio (normalised)", lambda s: _num(s.ratio_median, ".2g"), True),
-    ("glute/hamstring hold ratio (µV)", lambda s: _num(s.ratio_uv_median, ".2g"), True),
+    ("glute/hamstring hold ratio (normalised)", lambda s: _num(s.ratio_median, ".2f"), True),
+    ("glute/hamstring hold ratio (µV)", lambda s: _num(s.ratio_uv_median, ".2f"), True),
     ("glute hold (% of reference)", lambda s: _num(s.glute_hold_mean_pct_median, ".0f", " %"), True),
     ("glute hold steadiness (CV)", lambda s: _num(s.hold_cv_median, ".2f"), True),
     ("glute rise 10-90 %", lambda s: _num(s.rise_10_90_median_ms, ".0f", " ms"), True),

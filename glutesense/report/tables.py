@@ -172,3 +172,28 @@ def quality_table(clinical: SessionClinical) -> pd.DataFrame:
             "notes",
         ],
     )
+
+
+REPORT_REP_COLUMNS = {
+    "side": "side",
+    "rep": "rep",
+    "glute_onset_s": "glute onset (s)",
+    "hamstring_onset_s": "hamstring onset (s)",
+    "glute_lag_ms": "lag (ms)",
+    "glute_lag_sd_ms": "± (ms)",
+    "order": "order",
+    "squeeze_latency_ms": "squeeze latency (ms)",
+    "false_starts": "false starts",
+    "glute_onset_pct": "glute onset (% cycle)",
+    "reason": "why",
+}
+"""The rep table of the report: the columns a reader needs, narrow enough for a phone (reps.csv has all)."""
+
+
+def report_reps_table(reps: pd.DataFrame) -> pd.DataFrame:
+    """The report's rep table: :data:`REPORT_REP_COLUMNS` that ``reps`` has, renamed, order in words."""
+    cols = [c for c in REPORT_REP_COLUMNS if c in reps.columns]
+    out = reps[cols].rename(columns=REPORT_REP_COLUMNS)
+    if "order" in out:
+        out["order"] = out["order"].astype(str).str.replace("_", " ")
+    return out

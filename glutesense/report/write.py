@@ -13,14 +13,10 @@ from glutesense.report.html import ReportText, render_html
 from glutesense.report.key_numbers import key_numbers
 from glutesense.report.sections import protocol_sections
 from glutesense.report.summary import summary_dict
-from glutesense.report.tables import onsets_table, quality_table, reps_table
+from glutesense.report.tables import onsets_table, quality_table, report_reps_table, reps_table
 from glutesense.report.training import training_sections, write_training_tables
 from glutesense.report.verdict import verdict_lines
 from glutesense.version import __version__
-
-
-def _fmt_setting(v: object) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def _hz(v: float) -> str:
@@ -73,7 +69,6 @@ def report_text(result: AnalysisResult, recording: Recording, clinical: SessionC
         "file": recording.source or "(unnamed)",
     }
     channels = filtering_words(result)
-    settings = ", ".join(f"{k}={_fmt_setting(v)}" for k, v in result.detector_settings.items())
     bases = sorted({c.baseline.source for c in result.channels})
     refs = "; ".join(
         f"{r.role.value}: {r.kind}" + (f" {r.level_uv:.1f} µV" if r.level_uv is not None else "")
@@ -96,7 +91,7 @@ def report_text(result: AnalysisResult, recording: Recording, clinical: SessionC
         "Resting baseline": "from the 'rest' phase"
         if bases == ["rest"]
         else f"baseline source: {', '.join(bases)}",
-        "Onset detector": f"{result.detector} ({settings})",
+        "Onset detector": f"{result.detector} ({len(result.detector_settings)} settings: the table below)",
         "Onset of a rep": f"the first burst lasting at least {m.sustained_s:g} s in the rep's window; "
         "shorter "
         f"bursts after the cue are false starts; |lag| < {m.simultaneous_ms:g} ms is 'together'",
@@ -180,11 +175,12 @@ def write_outputs(
             clinical=clinical,
             figures=figures,
             sides=key_numbers(clinical),
-            reps=reps,
+            reps=report_reps_table(reps),
             quality=quality_table(clinical),
             recording=recording,
             sections=protocol_sections(result.protocol, clinical)
             + training_sections(training, recording, fig_dir),
+            detector_settings=result.detector_settings,
         ),
         encoding="utf-8",
     )

@@ -90,6 +90,26 @@ def test_a_try_that_runs_into_the_squeeze_says_so() -> None:
         assert r.false_starts == 1 or r.tries_separable is False
 
 
+@pytest.mark.parametrize("seed", [2, 3])
+def test_at_15_db_a_try_or_the_stance_is_never_the_onset(seed: int) -> None:
+    # at 15 dB a stance-tone burst that began just before the cue ran into the first try (seed 3, right
+    # rep 4: onset 55 ms before the cue), and a small try that never cleared the try threshold started the
+    # detector's burst (seed 2, right rep 3: onset on the third try, 685 ms early)
+    rec = simulate(SlsSpec(fs_hz=1000.0, snr_db=15.0, seed=seed, n_reps=4))
+    res = analyze(to_recording(rec), Protocol.SINGLE_LEG_STAND)
+    rows = {(r.side.value, r.rep): r for r in res.reps}
+    errors_ms = []
+    for t in rec.truths:
+        r = rows[(t.side, t.rep)]
+        assert r.glute_onset_s is not None, (t.side, t.rep)
+        assert r.glute_onset_s > t.cue_s, (t.side, t.rep)
+        if t.tries:
+            assert r.glute_onset_s > t.tries[-1].end_s, (t.side, t.rep)
+        errors_ms.append(abs(1000.0 * (r.glute_onset_s - t.onset_s)))
+    assert max(errors_ms) <= 100.0
+    assert np.median(errors_ms) <= 30.0
+
+
 def test_sample_lags_within_30_ms_of_truth(samples_dir: Path) -> None:
     rec = read_native(samples_dir / "sls_glute_late.gses")
     truth = json.loads((samples_dir / "sls_glute_late_truth.json").read_text())

@@ -121,3 +121,86 @@ def test_dom_keeps_the_subject_as_text(report: Path, tmp_path: Path) -> None:
     assert "Glute activation report" in dom, run.stderr[-2000:]
     assert "<script" not in dom.lower()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+# --- every sample session at desktop and phone width, measured in the browser --------------------------
+
+_PROBE = """<script>window.addEventListener('load', function () {
+  var d = document.documentElement, boxes = document.querySelectorAll('.v');
+  document.title = JSON.stringify({
+    scroll_w: d.scrollWidth, client_w: d.clientWidth, screen_h: window.innerHeight,
+    verdicts: Array.prototype.map.call(boxes, function (b) {
+      var r = b.querySelector('.headline').getBoundingClientRect();
+      return {text: b.querySelector('.headline').textContent, top: r.top, bottom: r.bottom};
+    }),
+    captions: Array.prototype.map.call(document.querySelectorAll('figcaption'), function (c) {
+      return c.textContent; }),
+    images: Array.prototype.map.call(document.querySelectorAll('figure img'), function (i) {
+      return i.naturalWidth > 0 && i.getBoundingClientRect().right <= d.clientWidth + 1; })
+  });
+});</script>"""
+_COLOURS = ("vermillion", "blue", "orange", "sky blue", "black", "green", "grey", "purple", "yellow")
+SAMPLE_SESSIONS = ("bridge_glute_first", "bridge_glute_late", "sls_glute_first", "sls_glute_late")
+
+
+@pytest.fixture(scope="module")
+def sample_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from support.paths import SAMPLES
+
+    from glutesense.io import read_native
+
+    out = {}
+    for name in SAMPLE_SESSIONS:
+        rec = read_native(SAMPLES / f"{name}.gses")
+        protocol = Protocol.BRIDGE if name.startswith("bridge") else Protocol.SINGLE_LEG_STAND
+        d = tmp_path_factory.mktemp(name)
+        out[name] = write_outputs(analyze(rec, protocol), rec, d)["report"]
+    return out
+
+
+def _measure(exe: str, report: Path, tmp: Path, width: int, height: int) -> dict[str, object]:
+    import json
+
+    probe = tmp / f"probe_{width}.html"
+    probe.write_text(
+        report.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"), encoding="utf-8"
+    )
+    run = _browser(
+        exe,
+        tmp,
+        f"--window-size={width},{height}",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        probe.as_uri(),
+    )
+    title = re.search(r"<title>(.*?)</title>", run.stdout, re.S)
+    assert title is not None, run.stderr[-2000:]
+    from html import unescape
+
+    return dict(json.loads(unescape(title.group(1))))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", SAMPLE_SESSIONS)
+@pytest.mark.parametrize(("width", "height"), [(1200, 900), (400, 844)])
+def test_sample_report_first_screen_and_width(
+    name: str, width: int, height: int, sample_reports: dict[str, Path], tmp_path: Path
+) -> None:
+    exe = _chromium()
+    m = _measure(exe, sample_reports[name], tmp_path, width, height)
+    assert m["scroll_w"] <= m["client_w"], f"{name} at {width} px scrolls sideways: {m['scroll_w']} px"
+    verdicts = m["verdicts"]
+    assert isinstance(verdicts, list) and len(verdicts) == 2
+    for v in verdicts:  # each side's verdict sentence is read without scrolling
+        assert v["bottom"] <= m["screen_h"], (name, width, v)
+        text = v["text"]
+        if name.startswith("bridge"):  # the number with its CI, the healthy range and its source
+            assert re.search(r"median \d+ ms (later|earlier) \(95 % CI", text), text
+            assert re.search(r"typical \(?-?\d+ to \+\d+ ms", text) and "Suehiro et al. 2015" in text, text
+        else:  # cannot tell: the reason, with its number and threshold
+            assert "cannot tell" in text and re.search(r"\d+ of \d+", text) and "needed" in text, text
+    captions = m["captions"]
+    assert isinstance(captions, list) and captions
+    for c in captions:  # every figure names its colours in the caption (and the figure has a legend)
+        assert any(col in c for col in _COLOURS), c
+    assert all(m["images"]), "a figure failed to load or overflows the page"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -74,5 +75,7 @@ def test_html_is_self_contained_and_escaped(outputs: tuple[Path, dict[str, Path]
     assert "&lt;script&gt;" in html
     assert "http://" not in html
     assert "https://" not in html
-    assert html.count("data:image/png;base64,") == 8
+    assert len(re.findall(r'<img alt="[^"]*" src="data:image/png;base64,', html)) == 8
+    # phone-width copies of the multi-panel figures are inline too (<picture><source srcset=data:...>)
+    assert html.count("srcset=") == html.count('srcset="data:image/png;base64,') >= 1
     assert "<meta name='viewport'" in html

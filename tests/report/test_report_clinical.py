@@ -13,7 +13,7 @@ from support.paths import ROOT
 
 from glutesense.analysis.pipeline import analyze
 from glutesense.clinical import CLINICAL_COLUMNS
-from glutesense.model.roles import Protocol
+from glutesense.model.roles import Muscle, Protocol
 from glutesense.report import write_outputs
 from glutesense.report.figures import OKABE_ITO, minmax_decimate, nan_spans
 from glutesense.report.placement import PLACEMENT_SVG, svg_document
@@ -99,7 +99,7 @@ def test_minmax_decimation_keeps_extremes_and_gaps() -> None:
 def test_figures_use_the_colour_blind_safe_palette() -> None:
     from glutesense.report import figures
 
-    assert figures.MUSCLE_COLOR[figures.Muscle.GLUTE_MAX] == OKABE_ITO["vermillion"]
+    assert figures.MUSCLE_COLOR[Muscle.GLUTE_MAX] == OKABE_ITO["vermillion"]
     assert set(figures.SIDE_COLOR.values()) <= set(OKABE_ITO.values())
 
 

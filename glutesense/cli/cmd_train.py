@@ -16,7 +16,6 @@ from glutesense.acquire.training import EXERCISES, Exercise, SetPlan, build_set_
 from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
-from glutesense.version import __version__
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -132,9 +131,8 @@ def request(args: argparse.Namespace) -> TrainRequest:
     ns.rest_s, ns.rep_period_s, ns.hold_s = 0.0, 6.0, 2.5
     req = request_from_args(ns, out)
     sim = dict(req.sim)
-    lift, hold, _ = plan.timing()
-    work_s = max(1, plan.reps - 1) * (lift + hold)
-    sim.update(emg_spectrum="surface", fatigue_per_active_s=max(0.0, args.sim_fatigue_pct) / 100.0 / work_s)
+    fatigue = max(0.0, args.sim_fatigue_pct) / 100.0
+    sim.update(emg_spectrum="surface", fatigue_per_active_s=fatigue / plan.active_span_s())
     from glutesense.virtual.progress import after_sessions
 
     sim = after_sessions(sim, args.sim_session)
@@ -151,6 +149,7 @@ async def train_session(req: TrainRequest, *, show: bool) -> tuple[Any, list[str
     from glutesense.acquire.status import RecorderStatus
     from glutesense.acquire.train_monitor import TrainingMonitor
     from glutesense.acquire.training import record_set
+    from glutesense.cli.record_live import session_meta
     from glutesense.decode.decoder import SessionDecoder
     from glutesense.session import SessionWriter
 
@@ -161,7 +160,7 @@ async def train_session(req: TrainRequest, *, show: bool) -> tuple[Any, list[str
     view = LiveView(enabled=show, title=f"{req.plan.exercise.value}  {r.subject}")
 
     def open_writer(meta: Mapping[str, Any]) -> Any:
-        full = {**_meta(r), **meta, "training": req.meta()}
+        full = {**session_meta(r), **meta, "training": req.meta()}
         state["decoder"] = SessionDecoder(full)
         state["live"] = LiveEnvelopes(state["decoder"].devices)
         return monitor.wrap(SessionWriter(r.out, full))
@@ -211,19 +210,6 @@ def _link(r: RecordRequest) -> tuple[Any, Any]:
         scan_timeout_s=r.scan_timeout_s,
     )
     return clock, link
-
-
-def _meta(r: RecordRequest) -> dict[str, Any]:
-    return {
-        "format": "glutesense-session",
-        "format_version": 1,
-        "software_version": __version__,
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "subject": r.subject,
-        "protocol": "bridge",
-        "side": "both",
-        "reps": r.reps,
-    }
 
 
 def run(args: argparse.Namespace) -> int:

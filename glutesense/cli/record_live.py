@@ -31,10 +31,10 @@ from glutesense.version import __version__
 
 
 def session_meta(req: RecordRequest) -> dict[str, Any]:
-    """The metadata ``record`` adds to the recorder's own."""
+    """The metadata ``record`` (and ``train``) adds to the recorder's own; the session writer adds
+    ``format_version``."""
     return {
         "format": "glutesense-session",
-        "format_version": 1,
         "software_version": __version__,
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "subject": req.subject,

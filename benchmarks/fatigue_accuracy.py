@@ -75,9 +75,8 @@ def plain_mdf(x: np.ndarray, windows) -> list[float]:
 
 def virtual_set(seed: int, drop: float):
     plan = SetPlan(Exercise.HIP_THRUST, 12)
-    lift, hold, _ = plan.timing()
     params = PersonParams.glute_first(
-        emg_spectrum="surface", fatigue_per_active_s=drop / (11 * (lift + hold)), seed=seed
+        emg_spectrum="surface", fatigue_per_active_s=drop / plan.active_span_s(), seed=seed
     )
     schedule = build_set_schedule(plan)
     emg, _, truth = simulate(Protocol.BRIDGE, schedule, params)

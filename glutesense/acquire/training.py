@@ -98,6 +98,13 @@ class SetPlan:
         rest = spec.rest_s if self.rest_s is None else self.rest_s
         return lift, hold, rest
 
+    def active_span_s(self) -> float:
+        """Seconds of lift and hold from the first rep to the last (``(reps - 1) × (lift + hold)``, at
+        least one rep's): over this span a set's fatigue is read, so a virtual person whose median
+        frequency falls by a share ``d`` over the set tires at ``d / active_span_s()`` per active second."""
+        lift, hold, _ = self.timing()
+        return max(1, self.reps - 1) * (lift + hold)
+
 
 def build_set_schedule(
     plan: SetPlan, *, lead_s: float = 0.5, tail_s: float = 2.0

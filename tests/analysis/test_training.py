@@ -16,12 +16,11 @@ from glutesense.virtual.params import Pattern, PersonParams
 
 def _virtual_set(seed: int, drop_share: float, *, pattern: Pattern = Pattern.GLUTE_FIRST, reps: int = 12):
     plan = SetPlan(Exercise.HIP_THRUST, reps)
-    lift, hold, _ = plan.timing()
     params = PersonParams(
         pattern=pattern,
         glute_lag_ms=-60.0 if pattern is Pattern.GLUTE_FIRST else 120.0,
         emg_spectrum="surface",
-        fatigue_per_active_s=drop_share / ((reps - 1) * (lift + hold)),
+        fatigue_per_active_s=drop_share / plan.active_span_s(),
         seed=seed,
     )
     schedule = build_set_schedule(plan)

@@ -18,9 +18,8 @@ from glutesense.virtual.params import PersonParams
 
 def _recording(drop: float, seed: int, exercise: str = "hip-thrust") -> Recording:
     plan = SetPlan(Exercise.HIP_THRUST, 8)
-    lift, hold, _ = plan.timing()
     params = PersonParams.glute_first(
-        emg_spectrum="surface", fatigue_per_active_s=drop / (7 * (lift + hold)), seed=seed
+        emg_spectrum="surface", fatigue_per_active_s=drop / plan.active_span_s(), seed=seed
     )
     schedule = build_set_schedule(plan)
     emg, _, truth = simulate(Protocol.BRIDGE, schedule, params)

@@ -155,7 +155,7 @@ def _png(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
-def _figures(figures: Sequence[FigureOut]) -> str:
+def figures_html(figures: Sequence[FigureOut]) -> str:
     """Each figure with its caption; one with a phone-width copy (panels stacked) shows that on narrow
     screens (``<picture>``, both inline)."""
     out = []
@@ -346,7 +346,7 @@ def render_html(
         "hold activations; the µV ratio depends on electrode placement and skin, the normalised one on "
         "the reference. — marks a number that cannot be computed, with the reason.</p></section>"
         + "".join(f"<section><h2>{escape(title)}</h2>{body}</section>" for title, body in sections)
-        + f"<section><h2>Figures</h2>{_figures(figures)}</section>"
+        + f"<section><h2>Figures</h2>{figures_html(figures)}</section>"
         + details
         + "<footer><p class='small'>Made by glutesense. Not a diagnosis: a measurement to discuss with "
         "your physiotherapist.</p></footer></main></body></html>"

@@ -19,7 +19,7 @@ import pandas as pd
 from glutesense.analysis.fatigue import FatigueAssessment, Trend
 from glutesense.analysis.training import SetSummary, TrainingSettings, summarize_set
 from glutesense.model.records import Recording
-from glutesense.report.html import table_html
+from glutesense.report.html import figures_html, table_html
 
 if TYPE_CHECKING:
     from glutesense.report.figures import FigureOut  # matplotlib: only with the report
@@ -122,16 +122,14 @@ def training_json(summary: SetSummary, recording: Recording) -> dict[str, Any]:
 
 
 def _section(summary: SetSummary, recording: Recording, figure: FigureOut) -> str:
-    import base64
-
     t = recording.meta.get("training", {})
     head = f"<p>Exercise: {escape(str(t.get('exercise', '')))}.</p>"
     words = "".join(f"<p>{escape(s)}</p>" for s in summary.sentences)
     per_rep = pd.DataFrame([{"verdict": r.verdict} for r in summary.reps])
-    img = base64.b64encode(figure.png).decode("ascii")
     return (
-        head + words + f'<figure><img alt="{escape(figure.caption)}" src="data:image/png;base64,{img}"/>'
-        f"<figcaption>{escape(figure.caption)}</figcaption></figure>"
+        head
+        + words
+        + figures_html([figure])
         + table_html(per_rep, text_cols=("verdict",))
         + f"<p class='small'>{escape(METHOD)}</p>"
     )

@@ -9,7 +9,6 @@ exercise and say only what the numbers are: a set of 12 reps gives the MDF slope
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -21,7 +20,7 @@ import pandas as pd
 
 from glutesense.analysis.training import GLUTES
 from glutesense.model.records import Recording
-from glutesense.report.html import table_html
+from glutesense.report.html import figures_html, table_html
 from glutesense.report.training import summarize_recording
 
 Row = Mapping[str, Any]
@@ -124,6 +123,8 @@ def write_training_trend(rows: Sequence[Row], out_dir: Path) -> tuple[Path, tupl
     table = pd.DataFrame(list(rows), columns=list(COLUMNS))
     table["fatigue_onset_rep"] = table["fatigue_onset_rep"].astype("Int64")  # a rep number or empty
     table.to_csv(path, index=False, na_rep="")
+    from glutesense.report.figure_base import FigureOut  # matplotlib, as for the figure itself
+
     png = training_trend_png(rows)
     (out_dir / "figures").mkdir(exist_ok=True)
     (out_dir / "figures" / "trend_training.png").write_bytes(png)
@@ -131,8 +132,7 @@ def write_training_trend(rows: Sequence[Row], out_dir: Path) -> tuple[Path, tupl
     words = "".join(f"<p>{escape(s)}</p>" for s in training_trend_lines(rows))
     body = (
         f"<div class='v descriptive'>{words}</div>"
-        f'<figure><img alt="{escape(caption)}" src="data:image/png;base64,'
-        f'{base64.b64encode(png).decode("ascii")}"/><figcaption>{escape(caption)}</figcaption></figure>'
+        + figures_html([FigureOut("trend_training.png", caption, png)])
         + table_html(table, text_cols=("session", "when", "exercise", "tired"))
         + "<p class='small'>Activation: the glutes' hold RMS as a share of each session's reference "
         "contraction. Fatigue: the median frequency's fall over the set (Theil-Sen, De Luca 1984; "

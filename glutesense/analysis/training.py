@@ -25,6 +25,7 @@ Pure: arrays, events and frozen dataclasses in and out; the live monitor and the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,11 +43,13 @@ from glutesense.analysis.fatigue import (
     noise_spectrum,
     running_drop_pct,
 )
+from glutesense.detect.common import merge_runs
 from glutesense.model.records import Event
 from glutesense.model.roles import Muscle, Role, Side
 from glutesense.signal.condition import adapt_band
 from glutesense.signal.envelope import median_sd, rms_envelope
 from glutesense.signal.filters import causal_filter, design_bandpass
+from glutesense.signal.runs import runs_of
 
 START_LABELS = ("cue", "contract")
 END_LABELS = ("lower", "relax")
@@ -176,22 +179,11 @@ def condition(channel: Channel, events: Sequence[Event], settings: TrainingSetti
     return Conditioned(x, env, fs_hz, t0_s, noise, level, sd, ref_rms, ref_env)
 
 
-def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and stops (half-open) of the True runs of ``mask``."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return np.flatnonzero(d == 1), np.flatnonzero(d == -1)
-
-
 def _longest_run_s(mask: np.ndarray, fs_hz: float, bridge_s: float = 0.25) -> float:
     """The longest run of True, s, inner dips shorter than ``bridge_s`` bridged (an RMS envelope of a
     stochastic signal wobbles by tens of % over 100 ms; a held squeeze does not let go that fast)."""
-    if not mask.any():
-        return 0.0
-    starts, stops = _runs(mask)
-    keep = np.concatenate([[True], (starts[1:] - stops[:-1]) >= bridge_s * fs_hz])
-    merged_starts = starts[keep]
-    merged_stops = np.concatenate([stops[:-1][keep[1:]], [stops[-1]]])
-    return float(np.max(merged_stops - merged_starts) / fs_hz)
+    runs = merge_runs(runs_of(mask), math.ceil(bridge_s * fs_hz))
+    return max((b - a for a, b in runs), default=0) / fs_hz
 
 
 def _onset_s(c: Conditioned, cue_s: float, stop_s: float, settings: TrainingSettings) -> float | None:

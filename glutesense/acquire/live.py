@@ -16,7 +16,7 @@ from glutesense.decode.decoder import DecodedBlock, DeviceSetup
 from glutesense.model.arrays import FloatArray
 from glutesense.model.records import StreamKind
 from glutesense.model.roles import Role
-from glutesense.signal.condition import adapt_band
+from glutesense.signal.condition import EMG_BAND_HZ, adapt_band
 from glutesense.signal.filters import SosFilter, design_bandpass, design_lowpass
 
 ENVELOPE_CUTOFF_HZ = 6.0
@@ -53,7 +53,7 @@ class LiveEnvelopes:
             specs = self._devices[device].channels.get(StreamKind.EMG, ())
             if index >= len(specs) or specs[index].role is None:
                 return None
-            (low, high), _ = adapt_band((20.0, 450.0), fs_hz)
+            (low, high), _ = adapt_band(EMG_BAND_HZ, fs_hz)
             role = specs[index].role
             assert role is not None
             self._channels[key] = (

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from glutesense.analysis.fatigue import FloatArray
+from glutesense.model.arrays import FloatArray
 from glutesense.model.roles import Role
-from glutesense.signal.condition import adapt_band
-from glutesense.signal.envelope import median_sd, rms_envelope
-from glutesense.signal.filters import causal_filter, design_bandpass
+from glutesense.signal.condition import causal_envelope
+from glutesense.signal.envelope import median_sd
 
 
 @dataclass(frozen=True)
@@ -42,12 +41,6 @@ class BreakCheck:
     held_s: float
     level_ratio: float | None
     """The squeeze's median envelope over the resting level (None without a squeeze)."""
-
-
-def _envelope(x_uv: FloatArray, fs_hz: float, window_s: float) -> FloatArray:
-    (lo, hi), _ = adapt_band((20.0, 450.0), fs_hz)
-    x = np.nan_to_num(np.asarray(x_uv, dtype=np.float64))
-    return rms_envelope(causal_filter(design_bandpass(lo, hi, fs_hz), x), fs_hz, window_s=window_s)
 
 
 def _one(
@@ -88,7 +81,7 @@ def check_break(
     ``rest`` is the baseline ``[start_s, stop_s)`` before the prompt (session seconds).
     """
     checks = [
-        _one(_envelope(x, fs, settings.envelope_s), fs, t0, prompt_s, rest, settings)
+        _one(causal_envelope(x, fs, window_s=settings.envelope_s), fs, t0, prompt_s, rest, settings)
         for x, fs, t0 in channels.values()
     ]
     taken = [c for c in checks if c.taken]

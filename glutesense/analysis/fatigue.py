@@ -34,15 +34,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import signal as sps
 from scipy import stats
 
-from glutesense.signal.condition import adapt_band
-
-FloatArray = npt.NDArray[np.float64]
-
-EMG_BAND_HZ = (20.0, 450.0)
+from glutesense.model.arrays import FloatArray
+from glutesense.signal.condition import EMG_BAND_HZ, adapt_band
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from glutesense.analysis.metrics import OnsetPick
-from glutesense.model.records import FloatArray
+from glutesense.model.arrays import FloatArray
 from glutesense.protocols.base import RepWindow
 
 LOST_SHARE = 0.2

@@ -46,9 +46,8 @@ from glutesense.analysis.fatigue import (
 from glutesense.detect.common import merge_runs
 from glutesense.model.records import Event
 from glutesense.model.roles import Muscle, Role, Side
-from glutesense.signal.condition import adapt_band
-from glutesense.signal.envelope import median_sd, rms_envelope
-from glutesense.signal.filters import causal_filter, design_bandpass
+from glutesense.signal.condition import causal_envelope
+from glutesense.signal.envelope import median_sd
 from glutesense.signal.runs import runs_of
 
 START_LABELS = ("cue", "contract")
@@ -156,8 +155,7 @@ def condition(channel: Channel, events: Sequence[Event], settings: TrainingSetti
     """Band-pass for the envelope, rest noise spectrum, and the reference contraction's levels."""
     x, fs_hz, t0_s = channel
     x = np.nan_to_num(np.asarray(x, dtype=np.float64))
-    (lo, hi), _ = adapt_band((20.0, 450.0), fs_hz)
-    env = rms_envelope(causal_filter(design_bandpass(lo, hi, fs_hz), x), fs_hz, window_s=settings.envelope_s)
+    env = causal_envelope(x, fs_hz, window_s=settings.envelope_s)
     rest = _window(events, "rest", ("reference", *START_LABELS))
     rest_e = next((e for e in events if e.trial_type == "rest"), None)
     if rest_e is not None and rest_e.duration_s > 0:

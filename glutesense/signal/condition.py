@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from glutesense.model.arrays import FloatArray
+from glutesense.signal.envelope import rms_envelope
 from glutesense.signal.filters import (
     causal_filter,
     design_bandpass,
@@ -37,6 +38,9 @@ EDGE_PAD_S = 0.5
 
 MIN_FS_HZ = 50.0
 """Below this rate a surface-EMG channel carries no usable band; refused."""
+
+EMG_BAND_HZ = (20.0, 450.0)
+"""The surface-EMG analysis band, Hz (De Luca et al. 2010); its upper edge adapts to the rate."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class ConditionSettings:
         Forward-backward filtering (offline analysis) instead of causal.
     """
 
-    band_hz: tuple[float, float] = (20.0, 450.0)
+    band_hz: tuple[float, float] = EMG_BAND_HZ
     mains_hz: float | None = None
     notch: bool = True
     zero_phase: bool = False
@@ -175,3 +179,11 @@ def condition_emg(
         zero_phase=cfg.zero_phase,
         notes=tuple(notes),
     )
+
+
+def causal_envelope(x_uv: FloatArray, fs_hz: float, *, window_s: float) -> FloatArray:
+    """The ``window_s`` RMS envelope of ``x_uv`` band-passed causally to the EMG band (NaN as 0): the
+    quick level the training and sitting-break checks read (no mains removal, no gap handling)."""
+    (lo, hi), _ = adapt_band(EMG_BAND_HZ, fs_hz)
+    x = np.nan_to_num(np.asarray(x_uv, dtype=np.float64))
+    return rms_envelope(causal_filter(design_bandpass(lo, hi, fs_hz), x), fs_hz, window_s=window_s)

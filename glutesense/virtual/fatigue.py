@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from scipy import signal as sps
 
-FloatArray = npt.NDArray[np.float64]
+from glutesense.model.arrays import FloatArray
 
 F_LOW_HZ = 40.0
 F_HIGH_HZ = 120.0

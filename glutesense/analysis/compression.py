@@ -42,7 +42,7 @@ import numpy as np
 from scipy import signal as sps
 from scipy.ndimage import gaussian_filter1d
 
-from glutesense.analysis.fatigue import Spectrum, _detrend
+from glutesense.analysis.fatigue import Spectrum, detrend_segments
 from glutesense.model.arrays import BoolArray, FloatArray
 from glutesense.signal.condition import EMG_BAND_HZ, adapt_band
 
@@ -92,7 +92,7 @@ def padded_welch(x_uv: FloatArray, fs_hz: float, settings: CompressionSettings) 
         nperseg=nperseg,
         noverlap=nperseg // 2,
         nfft=max(nfft, nperseg),
-        detrend=_detrend,
+        detrend=detrend_segments,
     )
     return Spectrum(np.asarray(f, dtype=np.float64), np.asarray(p, dtype=np.float64))
 

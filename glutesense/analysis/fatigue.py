@@ -126,7 +126,7 @@ class Trend:
         return bool(self.ci_low <= 0.0 <= self.ci_high)
 
 
-def _detrend(d: FloatArray) -> FloatArray:
+def detrend_segments(d: FloatArray) -> FloatArray:
     """Remove each segment's least-squares line (last axis); vectorised over segments."""
     t = np.arange(d.shape[-1], dtype=np.float64)
     t -= t.mean()
@@ -138,7 +138,9 @@ def welch_spectrum(x_uv: FloatArray, fs_hz: float, *, segment_s: float = 0.25) -
     """Welch PSD of ``x_uv`` (n,), µV, at ``fs_hz``: Hann segments of ``segment_s``, 50 % overlap."""
     x = np.asarray(x_uv, dtype=np.float64)
     nperseg = max(8, min(x.size, round(segment_s * fs_hz)))
-    f, p = sps.welch(x, fs=fs_hz, window="hann", nperseg=nperseg, noverlap=nperseg // 2, detrend=_detrend)
+    f, p = sps.welch(
+        x, fs=fs_hz, window="hann", nperseg=nperseg, noverlap=nperseg // 2, detrend=detrend_segments
+    )
     return Spectrum(np.asarray(f, dtype=np.float64), np.asarray(p, dtype=np.float64))
 
 

@@ -16,9 +16,12 @@ tail_s)`` (the reaction, the rise and the movement transient left out):
   ``onset_share`` of the reference) before the hamstring's.  A live reading; ``glutesense analyze``
   measures the onsets properly (``reps.csv``).
 
-Over the set: the fatigue of each channel and of the glutes together (the mean of the left and
-right glute's MDF per rep, which halves the rep-to-rep scatter), and when the running fall of the
-glute MDF (:func:`~glutesense.analysis.fatigue.running_drop_pct`) first reached ``tired_drop_pct``.
+Over the set: the fatigue of each channel (its per-rep MDF) and of the glutes together: each
+rep's glute MDF read against the set's own spectrum as a spectral compression
+(:mod:`glutesense.analysis.compression`; Lindström & Magnusson 1977), whose scatter is about
+0.7 of the per-rep MDF's, then the mean of the left and right glute (which halves the variance
+again); and when the running fall of the per-rep glute MDF (a live, causal reading,
+:func:`~glutesense.analysis.fatigue.running_drop_pct`) first reached ``tired_drop_pct``.
 
 Pure: arrays, events and frozen dataclasses in and out; the live monitor and the report share it.
 """
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from glutesense.analysis.compression import set_compression
 from glutesense.analysis.fatigue import (
     ContractionSpectrum,
     FatigueAssessment,
@@ -120,6 +124,7 @@ class Conditioned:
     rest_sd_uv: float
     reference_rms_uv: float
     reference_envelope_uv: float
+    rest_uv: FloatArray | None = None
 
     def index(self, t_s: float) -> int:
         return int(np.clip(round((t_s - self.t0_s) * self.fs_hz), 0, self.x_uv.size))
@@ -160,12 +165,13 @@ def condition(channel: Channel, events: Sequence[Event], settings: TrainingSetti
     rest_e = next((e for e in events if e.trial_type == "rest"), None)
     if rest_e is not None and rest_e.duration_s > 0:
         rest = (rest_e.onset_s, rest_e.onset_s + rest_e.duration_s)
-    noise, level, sd = None, float("nan"), float("nan")
+    noise, level, sd, rest_uv = None, float("nan"), float("nan"), None
     if rest is not None:
         noise = noise_spectrum(x, fs_hz, rest[0] - t0_s, rest[1] - t0_s)
-        i0, i1 = int((rest[0] - t0_s) * fs_hz), int((rest[1] - t0_s) * fs_hz)
+        i0, i1 = max(0, int((rest[0] - t0_s) * fs_hz)), int((rest[1] - t0_s) * fs_hz)
         if i1 - i0 > 10:
             level, sd = median_sd(env[i0:i1])
+            rest_uv = x[i0:i1]
     ref_rms = ref_env = float("nan")
     ref = _window(events, "reference", END_LABELS)
     if ref is not None:
@@ -174,7 +180,7 @@ def condition(channel: Channel, events: Sequence[Event], settings: TrainingSetti
         ref_rms = spec.rms_uv
         seg = env[max(0, int(a * fs_hz)) : int(b * fs_hz)]
         ref_env = float(np.median(seg)) if seg.size else float("nan")
-    return Conditioned(x, env, fs_hz, t0_s, noise, level, sd, ref_rms, ref_env)
+    return Conditioned(x, env, fs_hz, t0_s, noise, level, sd, ref_rms, ref_env, rest_uv)
 
 
 def _longest_run_s(mask: np.ndarray, fs_hz: float, bridge_s: float = 0.25) -> float:
@@ -331,10 +337,8 @@ def summarize_set(
         for role in used
     }
     pooled = [
-        ContractionSpectrum(
-            r.start_s, r.stop_s, r.glute_mdf_hz, _mean_glute(r, "mnf_hz"), _mean_glute(r, "rms_uv")
-        )
-        for r in reps
+        ContractionSpectrum(r.start_s, r.stop_s, mdf, _mean_glute(r, "mnf_hz"), _mean_glute(r, "rms_uv"))
+        for r, mdf in zip(reps, _glute_set_mdf(reps, used), strict=True)
     ]
     tired_at = None
     for k in range(1, len(reps) + 1):
@@ -349,6 +353,23 @@ def summarize_set(
         tired_at,
         {r: c.reference_rms_uv for r, c in used.items()},
     )
+
+
+def _glute_set_mdf(reps: Sequence[RepSummary], used: Mapping[Role, Conditioned]) -> list[float]:
+    """Each rep's glute MDF read against the set's own spectrum (:mod:`~glutesense.analysis.compression`),
+    the mean of both glutes; a glute with under 3 reps keeps its per-rep MDF."""
+    per_role = []
+    for role in (r for r in GLUTES if r in used):
+        c = used[role]
+        spans = [(m.spectrum.start_s, m.spectrum.stop_s) for r in reps if (m := r.muscle(role)) is not None]
+        windows = [c.x_uv[c.index(a) : c.index(b)] for a, b in spans]
+        got = set_compression(windows, c.fs_hz, c.rest_uv) if len(windows) == len(reps) else None
+        plain = [m.spectrum.mdf_hz if (m := r.muscle(role)) is not None else np.nan for r in reps]
+        per_role.append(got.mdf_hz if got is not None else np.asarray(plain, dtype=np.float64))
+    if not per_role:
+        return [float("nan")] * len(reps)
+    stack = np.array(per_role)
+    return [float(np.nanmean(col)) if np.isfinite(col).any() else float("nan") for col in stack.T]
 
 
 def _mean_glute(rep: RepSummary, attr: str) -> float:

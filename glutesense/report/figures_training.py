@@ -18,8 +18,8 @@ def fatigue_figure(summary: SetSummary) -> FigureOut:
         ax.plot(reps, y, "o", ms=3, alpha=0.6, label=role.value)
         z = [m.spectrum.rms_uv if (m := r.muscle(role)) else np.nan for r in summary.reps]
         ax2.plot(reps, z, "o-", ms=3, label=role.value)
-    pooled = [r.glute_mdf_hz for r in summary.reps]
-    ax.plot(reps, pooled, "ks", ms=4, label="glutes")
+    pooled = [s.mdf_hz for s in summary.glute_fatigue.spectra]  # read against the set's own spectrum
+    ax.plot(reps, pooled, "ks", ms=4, label="glutes (set)")
     t = summary.glute_fatigue.mdf
     if t is not None and reps.size:
         ax.plot(reps, t.first + t.slope * (reps - reps[0]), "k-", lw=1, label=f"{t.slope_pct:+.1f} %/rep")

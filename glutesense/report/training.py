@@ -28,8 +28,10 @@ METHOD = (
     "Median (MDF) and mean (MNF) frequency of each rep's EMG (Welch spectrum, 0.25-s Hann segments, "
     "resting noise subtracted, 20-450 Hz) and their Theil-Sen slope over the set with a 95 % confidence "
     "interval, normalised to the first rep; a falling MDF is the classic sign of local muscle fatigue "
-    "(De Luca 1984; Cifrek et al. 2009). Activation is the rep's band RMS as a share of the reference "
-    "contraction taken at the start."
+    "(De Luca 1984; Cifrek et al. 2009). The glutes' MDF trend reads each rep's spectrum against the "
+    "set's own mean spectrum as a compression P(f) -> P(f/k) (Lindström & Magnusson 1977; maximum "
+    "Whittle likelihood), which scatters less than a rep's own MDF. Activation is the rep's band RMS as "
+    "a share of the reference contraction taken at the start."
 )
 
 

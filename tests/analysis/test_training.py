@@ -42,9 +42,11 @@ def truth_glute_mdf(truth: dict) -> np.ndarray:
 
 
 def test_twelve_fatiguing_hip_thrusts_give_the_known_slope() -> None:
-    # The median frequency falls by 20 % over the set (known truth).  One set's slope scatters by
-    # ~7 % around the truth (the rep-to-rep scatter of a stochastic signal; benchmarks/fatigue_accuracy.py):
-    # each set's interval holds the truth and lies within 20 %, the mean of three within 10 %.
+    # The median frequency falls by 20 % over the set (known truth).  The glutes' slope is read per
+    # rep against the set's own spectrum (analysis/compression.py); one set's slope scatters by ~5 %
+    # SD around the truth (the per-rep MDF's by ~7 %; benchmarks/fatigue_accuracy.py, where ~94 % of
+    # 20 %-fall sets land within 10 %): each set's interval holds the truth and lies within 15 %
+    # (3 SD), the mean of three within 6 %.
     ratios = []
     for seed in (1, 2, 3):
         summary, truth = _virtual_set(seed, 0.20)
@@ -53,11 +55,11 @@ def test_twelve_fatiguing_hip_thrusts_give_the_known_slope() -> None:
         assert true is not None and got.mdf is not None and len(summary.reps) == 12
         assert -true.change_pct == pytest.approx(20.0, abs=3.0)  # the person tires as planned
         assert got.mdf.ci_low <= true.slope <= got.mdf.ci_high
-        assert got.mdf.slope == pytest.approx(true.slope, rel=0.20)
+        assert got.mdf.slope == pytest.approx(true.slope, rel=0.15)
         assert got.tired and summary.tired_at_rep is not None
         ratios.append(got.mdf.slope / true.slope)
         assert all(r.glute_first for r in summary.reps)
-    assert np.mean(ratios) == pytest.approx(1.0, abs=0.10)
+    assert np.mean(ratios) == pytest.approx(1.0, abs=0.06)
 
 
 def test_a_fresh_set_shows_no_fatigue_and_a_late_glute_is_called() -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from glutesense.cli.errors import UsageError
 from glutesense.cli.progress import stages
+from glutesense.cli.terminal import say
 from glutesense.io import InputError, load_recording, parse_map
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
@@ -126,9 +127,9 @@ def run(args: argparse.Namespace) -> int:
                 report=report,
                 on_write=partial(step, f"{name}: writing {'the report' if report else 'tables'}"),
             )
-            print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
+            say(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
             for dmg in rec.info.file_damage:
-                print(f"  file damage: {dmg.describe()}")
+                say(f"  file damage: {dmg.describe()}")
             for line in verdict_lines(result):
-                print(f"  {line}")
+                say(f"  {line}")
     return 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from glutesense.cli.errors import UsageError
 from glutesense.cli.record_request import RecordRequest
+from glutesense.cli.terminal import say
 from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol, Side
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
@@ -198,12 +199,12 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out(args.subject, args.protocol)
     req = request_from_args(args, out)
     result = run_record(req)
-    print(
+    say(
         f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, "
         f"{result.lost_packets} lost, {result.n_disconnects} disconnects)"
     )
     if not result.completed:
-        print(f"warning: the test did not complete: {result.message}", file=sys.stderr)
+        say(f"warning: the test did not complete: {result.message}", file=sys.stderr)
         return 1
-    print(f"next: glutesense analyze {out} --protocol {args.protocol} --out {out.with_suffix('')}_report")
+    say(f"next: glutesense analyze {out} --protocol {args.protocol} --out {out.with_suffix('')}_report")
     return 0

@@ -26,6 +26,7 @@ from glutesense.cli import (
     cmd_wake,
 )
 from glutesense.cli.errors import UsageError
+from glutesense.cli.library_notes import notes_on_stderr
 from glutesense.cli.terminal import safe, say
 from glutesense.version import __version__
 
@@ -143,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        with notes_on_stderr():  # a library's warning: one clean note line, never raw
+            return int(args.run(args) or 0)
     except UsageError as e:
         say(f"glutesense {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from glutesense.acquire.training import EXERCISES, Exercise, SetPlan, build_set_schedule
-from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args
+from glutesense.cli.cmd_record import RecordRequest, add_sim_args, decoded_counts, request_from_args
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
 from glutesense.cli.terminal import say
@@ -249,9 +249,7 @@ def run(args: argparse.Namespace) -> int:
     if show:
         for line in verdicts:
             say(line)
-    say(
-        f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, {result.lost_packets} lost)"
-    )
+    say(f"session: {out}  ({result.duration_s:.1f} s, {decoded_counts(out, result.n_packets)})")
     if not result.completed:
         say(f"warning: the set did not complete: {result.message}", file=sys.stderr)
         return 1

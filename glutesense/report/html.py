@@ -260,6 +260,9 @@ def recording_notes(recording: Recording | None) -> str:
         if per:
             line += f" ({'; '.join(per)})"
         items.append(f"<li>{escape(line)}</li>")
+    link = link_line(recording)
+    if link:
+        items.append(f"<li>{escape(link)}</li>")
     alignment = None if recording.clock is None else recording.clock.alignment
     if alignment is not None:
         ref = alignment.reference_device
@@ -269,6 +272,19 @@ def recording_notes(recording: Recording | None) -> str:
     if not items:
         return ""
     return f"<h3>Recording</h3><ul class='recording'>{''.join(items)}</ul>"
+
+
+def link_line(recording: Recording) -> str:
+    """The link's disconnects and reconnects (from the event log), or "" when it never dropped."""
+    down = [e.onset_s for e in recording.events if e.trial_type == "disconnect"]
+    if not down:
+        return ""
+    n_up = sum(e.trial_type == "reconnect" for e in recording.events)
+    at = ", ".join(f"{t:.1f}" for t in down[:10]) + (", ..." if len(down) > 10 else "")
+    return (
+        f"Link: {_plural(len(down), 'disconnect')} (at {at} s), {_plural(n_up, 'reconnect')}; "
+        "what did not arrive meanwhile is a gap above (marked lost in the signals)"
+    )
 
 
 _QUALITY_NOTE = (

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from glutesense.model.warning_notes import collected
+
 SCHEDULERS = ("dask", "processes")
 
 
@@ -57,14 +59,15 @@ def analyze_one(job: Job) -> Outcome:
 
     try:
         rec = read(job.path, fs_hz=job.fs_hz, roles=dict(job.roles) or None, emg_unit=job.emg_unit)
-        res = analyze(rec, job.protocol, detector=job.detector)
-        table = res.reps
-        if job.report_dir is not None:
-            res.report(job.report_dir)
-        if job.bids_dir is not None:
-            from glutesense.export.bids import write_bids
+        with collected() as library:  # a worker's library warnings: notes, not raw stderr lines
+            res = analyze(rec, job.protocol, detector=job.detector)
+            table = res.reps
+            if job.report_dir is not None:
+                res.report(job.report_dir)
+            if job.bids_dir is not None:
+                from glutesense.export.bids import write_bids
 
-            write_bids(rec, job.bids_dir, session=job.bids_session, dataset_files=False)
+                write_bids(rec, job.bids_dir, session=job.bids_session, dataset_files=False)
     except (ValueError, OSError) as e:  # InputError, ExportError, analysis refusals
         msg = str(e).splitlines()[0] if str(e) else type(e).__name__
         return Outcome(job.path, error=msg if job.path in msg else f"{job.path}: {msg}")
@@ -72,7 +75,8 @@ def analyze_one(job: Job) -> Outcome:
         return Outcome(job.path, error=f"{job.path}: internal error: {type(e).__name__}: {e}")
     records = table.astype(object).where(table.notna(), None).to_dict("records")
     rows = tuple({str(k): v for k, v in r.items()} for r in records)
-    return Outcome(job.path, rows, tuple(str(c) for c in table.columns), notes=tuple(res.analysis.notes))
+    notes = (*res.analysis.notes, *library)
+    return Outcome(job.path, rows, tuple(str(c) for c in table.columns), notes=notes)
 
 
 def expand(patterns: Iterable[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -10,9 +11,11 @@ from typing import TYPE_CHECKING
 
 from glutesense.cli.errors import UsageError
 from glutesense.cli.progress import stages
+from glutesense.cli.terminal import say
 from glutesense.io import InputError, load_recording, parse_map
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
+from glutesense.model.warning_notes import collected
 
 if TYPE_CHECKING:
     from glutesense.analysis.pipeline import AnalysisResult
@@ -89,9 +92,12 @@ def analyze_to(
     from glutesense.report import write_outputs
 
     try:
-        result = analyze(rec, protocol, detector=detector)
+        with collected() as library:  # a library's warning becomes an analysis note
+            result = analyze(rec, protocol, detector=detector)
     except ValueError as e:
         raise UsageError(str(e) if rec.source and rec.source in str(e) else f"{rec.source}: {e}") from None
+    if library:
+        result = dataclasses.replace(result, notes=(*result.notes, *(f"note from {n}" for n in library)))
     if on_write is not None:
         on_write()
     write_outputs(result, rec, out_dir, report=report)
@@ -126,9 +132,9 @@ def run(args: argparse.Namespace) -> int:
                 report=report,
                 on_write=partial(step, f"{name}: writing {'the report' if report else 'tables'}"),
             )
-            print(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
+            say(f"{path}: report {target / 'report.html'}" if report else f"{path}: tables in {target}")
             for dmg in rec.info.file_damage:
-                print(f"  file damage: {dmg.describe()}")
+                say(f"  file damage: {dmg.describe()}")
             for line in verdict_lines(result):
-                print(f"  {line}")
+                say(f"  {line}")
     return 0

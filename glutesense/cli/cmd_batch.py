@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from glutesense.cli.errors import UsageError
+from glutesense.cli.terminal import say
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -100,10 +101,10 @@ def _finish(outcomes: list, out: Path, bids: str | None, scheduler: str) -> int:
         write_dataset_files(root, sorted(d.name[4:] for d in root.glob("sub-*") if d.is_dir()))
     n_ok = sum(o.ok for o in outcomes)
     where = out / "reps.parquet"
-    print(f"{n_ok} of {len(outcomes)} recordings analyzed ({scheduler}); {len(table)} rows in {where}")
+    say(f"{n_ok} of {len(outcomes)} recordings analyzed ({scheduler}); {len(table)} rows in {where}")
     for o in outcomes:
         if not o.ok:
-            print(f"glutesense batch: {o.error}", file=sys.stderr)
+            say(f"glutesense batch: {o.error}", file=sys.stderr)
     return 0 if n_ok == len(outcomes) else 2
 
 

@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from glutesense.cli.errors import UsageError
+from glutesense.cli.terminal import say
 from glutesense.session import SessionData, SessionError, SessionWriter, read_session
 
 
@@ -69,13 +70,13 @@ def run(args: argparse.Namespace) -> int:
     except SessionError as e:
         raise UsageError(f"{e}; nothing can be recovered") from None
     if not data.damage:
-        print(f"{path}: intact: {_contents(data)}; every record's checksum holds")
+        say(f"{path}: intact: {_contents(data)}; every record's checksum holds")
     else:
-        print(f"{path}: damaged, read past: {_contents(data)} recovered")
-        print(f"  intact bytes: {_intact_spans(data, path.stat().st_size)}")
+        say(f"{path}: damaged, read past: {_contents(data)} recovered")
+        say(f"  intact bytes: {_intact_spans(data, path.stat().st_size)}")
         for d in data.damage:
-            print(f"  {d.describe()}")
+            say(f"  {d.describe()}")
     if args.rewrite:
         rewrite(data, Path(args.rewrite))
-        print(f"{args.rewrite}: written, format 2, {len(data.packets)} packets, {len(data.events)} events")
+        say(f"{args.rewrite}: written, format 2, {len(data.packets)} packets, {len(data.events)} events")
     return 1 if data.damage else 0

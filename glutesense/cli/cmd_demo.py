@@ -9,6 +9,7 @@ from pathlib import Path
 
 from glutesense.cli.cmd_analyze import analyze_to
 from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args, run_record
+from glutesense.cli.terminal import say
 from glutesense.io import read_native
 from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol
 
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         args.rep_period_s = 6.5
         args.sim_false_starts = args.sim_false_starts or 1
     req = request_from_args(args, session)
-    print(
+    say(
         f"recording a {args.protocol} test from the virtual sensor ({_pace(req.speed)}) ...",
         file=sys.stderr,
     )
@@ -82,10 +83,10 @@ def run(args: argparse.Namespace) -> int:
     rec = read_native(session)
     behind = _fell_behind(rec.duration_s, req)
     result = analyze_to(rec, Protocol(args.protocol), "default", out)
-    print(f"session: {session}")
-    print(f"report:  {out / 'report.html'}")
+    say(f"session: {session}")
+    say(f"report:  {out / 'report.html'}")
     for line in verdict_lines(result)[:3]:
-        print(f"  {line}")
+        say(f"  {line}")
     truth = truth_in_session_time(rec)
     if truth is not None:
         errs = []
@@ -100,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
                 if got is not None and want is not None and not math.isnan(got):
                     errs.append(abs(got - want) * 1000)
         if errs:
-            print(f"  (virtual person's truth: {len(errs)} onsets, largest error {max(errs):.0f} ms)")
+            say(f"  (virtual person's truth: {len(errs)} onsets, largest error {max(errs):.0f} ms)")
     if behind:
-        print(
+        say(
             f"  Note: at {req.speed:g}x real time this machine fell behind the virtual sensor (the session "
             f"lasted {rec.duration_s:.0f} s instead of about {behind:.0f} s), which spoils its timing; run "
             "with --speed inf (virtual time) or a lower --speed.",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from glutesense.cli.cmd_analyze import add_input_args, load
 from glutesense.cli.errors import UsageError
+from glutesense.cli.terminal import say
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -59,9 +60,9 @@ def run(args: argparse.Namespace) -> int:
     except ExportError as e:
         raise UsageError(str(e) if str(out) in str(e) else f"{out}: {e}") from None
     for path in result.paths:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     for note in result.notes:
-        print(f"  note: {note}")
+        say(f"  note: {note}")
     return 0
 
 
@@ -77,7 +78,7 @@ def _run_bids(args: argparse.Namespace, out: Path) -> int:
     except ExportError as e:
         raise UsageError(str(e)) from None
     for path in result.paths:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     for note in result.notes:
-        print(f"  note: {note}")
+        say(f"  note: {note}")
     return 0

@@ -13,6 +13,7 @@ from typing import Any
 
 from glutesense.cli.errors import UsageError
 from glutesense.cli.record_request import RecordRequest
+from glutesense.cli.terminal import say
 from glutesense.model.roles import GUIDED_PROTOCOLS, Protocol, Side
 
 SIDES = {"both": (Side.LEFT, Side.RIGHT), "left": (Side.LEFT,), "right": (Side.RIGHT,)}
@@ -194,16 +195,35 @@ def run_record(req: RecordRequest) -> Any:
         raise UsageError(str(e)) from None
 
 
+def decoded_counts(out: Path, n_packets: int) -> str:
+    """Packets and losses as decoding the session counts them: the figures of ``analyze`` and the report.
+
+    The live count reads sequence counters only, which a Polar (device timestamps) or a MyoWare
+    (arrival times only) does not send; the decoder places every profile's packets on its timeline.
+    """
+    from glutesense.io import InputError, read_native
+
+    try:
+        pk = read_native(out).packets
+    except (InputError, ValueError):
+        return f"{n_packets} packets, not decodable"
+    if pk is None:
+        return f"{n_packets} packets"
+    lost_s = sum(st.lost_s for st in pk.by_stream.values())
+    gaps = f"{pk.gaps} gap" + ("" if pk.gaps == 1 else "s")
+    return f"{pk.received} packets, {pk.dropped} lost in {gaps} ({lost_s:.2f} s)"
+
+
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_out(args.subject, args.protocol)
     req = request_from_args(args, out)
     result = run_record(req)
-    print(
-        f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, "
-        f"{result.lost_packets} lost, {result.n_disconnects} disconnects)"
+    say(
+        f"session: {out}  ({result.duration_s:.1f} s, {decoded_counts(out, result.n_packets)}, "
+        f"{result.n_disconnects} disconnects)"
     )
     if not result.completed:
-        print(f"warning: the test did not complete: {result.message}", file=sys.stderr)
+        say(f"warning: the test did not complete: {result.message}", file=sys.stderr)
         return 1
-    print(f"next: glutesense analyze {out} --protocol {args.protocol} --out {out.with_suffix('')}_report")
+    say(f"next: glutesense analyze {out} --protocol {args.protocol} --out {out.with_suffix('')}_report")
     return 0

@@ -11,6 +11,7 @@ from glutesense.acquire.replay import replay_session
 from glutesense.cli.cmd_analyze import add_analysis_args, analyze_to
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
+from glutesense.cli.terminal import say
 from glutesense.session import SessionError, read_session
 
 
@@ -36,19 +37,19 @@ def run(args: argparse.Namespace) -> int:
     except SessionError as e:
         raise UsageError(str(e)) from None
     for dmg in data.damage:
-        print(f"{args.session}: file damage: {dmg.describe()}", file=sys.stderr)
+        say(f"{args.session}: file damage: {dmg.describe()}", file=sys.stderr)
     protocol = Protocol(args.protocol or data.meta.get("protocol") or "bridge")
     with LiveView(enabled=sys.stderr.isatty(), title=f"replay {Path(args.session).name}") as view:
         rec = asyncio.run(replay_session(data, realtime=args.realtime, on_update=view.update))
     if args.out:
         result = analyze_to(rec, protocol, args.detector, Path(args.out))
-        print(f"report: {Path(args.out) / 'report.html'}")
+        say(f"report: {Path(args.out) / 'report.html'}")
     else:
         try:
             result = analyze(rec, protocol, detector=args.detector)
         except ValueError as e:
             raise UsageError(f"{args.session}: {e}") from None
-    print(f"replayed {len(data.packets)} packets ({data.duration_s:.1f} s of recording)")
+    say(f"replayed {len(data.packets)} packets ({data.duration_s:.1f} s of recording)")
     for line in verdict_lines(result):
-        print(f"  {line}")
+        say(f"  {line}")
     return 0

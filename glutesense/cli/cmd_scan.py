@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from glutesense.cli.errors import UsageError
+from glutesense.cli.terminal import say
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -30,17 +31,17 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"{e}; without Bluetooth only the virtual sensors can be listed (drop --no-sim)"
             ) from None
-        print(f"note: {e}; listing the virtual sensors only", file=sys.stderr)
+        say(f"note: {e}; listing the virtual sensors only", file=sys.stderr)
     if not args.no_sim:
         pair = showcase_backend(clock=MonotonicClock())
         for d in asyncio.run(scan(min(args.timeout, 0.5), backend=pair)):
             rows.append((d, sim_target(d.profile or "")))
     if not rows:
-        print("no supported sensors found (is the sensor on and advertising?)")
+        say("no supported sensors found (is the sensor on and advertising?)")
         return 0
-    print(f"{'address':<20} {'name':<22} {'rssi':>5}  {'profile':<18} record with")
+    say(f"{'address':<20} {'name':<22} {'rssi':>5}  {'profile':<18} record with")
     for d, target in rows:
-        print(
+        say(
             f"{d.address:<20} {d.name[:22]:<22} {d.rssi_dbm:>5}  {d.profile or '-':<18} "
             f"glutesense record --device {target}"
         )

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from glutesense.acquire.training import EXERCISES, Exercise, SetPlan, build_set_schedule
-from glutesense.cli.cmd_record import RecordRequest, add_sim_args, request_from_args
+from glutesense.cli.cmd_record import RecordRequest, add_sim_args, decoded_counts, request_from_args
 from glutesense.cli.errors import UsageError
 from glutesense.cli.liveview import LiveView
+from glutesense.cli.terminal import say
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -175,7 +176,7 @@ async def train_session(req: TrainRequest, *, show: bool) -> tuple[Any, list[str
         if verdict is not None:
             state["last"] = verdict
             if not show:
-                print(verdict, flush=True)
+                say(verdict, flush=True)
         countdown = f"  in {s.countdown_s:.0f}" if s.countdown_s else ""
         lines = [f"{s.text}{countdown}", monitor.level_line(live), state.get("last", "")]
         view.set_status("\n".join(x for x in lines if x))
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{out}: already exists; choose another --out")
     show = sys.stderr.isatty()
     spec = EXERCISES[req.plan.exercise]
-    print(
+    say(
         f"{req.plan.exercise.value}: {req.plan.reps} reps; first a reference squeeze, "
         f"then: {spec.lift_text.lower()}"
     )
@@ -233,18 +234,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     if show:
         for line in verdicts:
-            print(line)
-    print(
-        f"session: {out}  ({result.duration_s:.1f} s, {result.n_packets} packets, {result.lost_packets} lost)"
-    )
+            say(line)
+    say(f"session: {out}  ({result.duration_s:.1f} s, {decoded_counts(out, result.n_packets)})")
     if not result.completed:
-        print(f"warning: the set did not complete: {result.message}", file=sys.stderr)
+        say(f"warning: the set did not complete: {result.message}", file=sys.stderr)
         return 1
     if args.no_report:
         return 0
     report = Path(args.report) if args.report else out.with_name(out.stem + "_report")
     _write_report(out, report)
-    print(f"report: {report / 'report.html'}")
+    say(f"report: {report / 'report.html'}")
     return 0
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from glutesense.cli.cmd_analyze import add_input_args, load
 from glutesense.cli.errors import UsageError
 from glutesense.cli.progress import track
+from glutesense.cli.terminal import say
 from glutesense.model.records import Recording
 from glutesense.model.roles import Protocol
 
@@ -80,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
         rows = [row for _, row in sorted(training, key=lambda x: order[x[0]])]
         csv, section = write_training_trend(rows, Path(args.out))
         extra = (section,)
-        print(f"training trend: {csv}")
+        say(f"training trend: {csv}")
     paths = write_trend(tr, args.out, sections=extra)
-    print(f"trend: {paths['html']}")
+    say(f"trend: {paths['html']}")
     for line in tr.lines:
-        print(f"  {line}")
+        say(f"  {line}")
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from glutesense.cli.errors import UsageError
+from glutesense.cli.terminal import ring, say
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h)?\s*$")
 
@@ -55,7 +56,8 @@ def add_args(p: argparse.ArgumentParser) -> None:
 
 def _notify(n: int, *, desktop: bool) -> None:
     text = f"Break {n}: stand up and squeeze your glutes"
-    print(f"\a{text}", flush=True)
+    ring()
+    say(text, flush=True)
     if desktop and shutil.which("notify-send"):
         subprocess.Popen(
             ["notify-send", "glutesense", text], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
     def on_entry(entry: BreakEntry, entries: list[BreakEntry]) -> None:
         late = f", {entry.latency_ms / 1000:.1f} s after the prompt" if entry.latency_ms is not None else ""
-        print(f"break {entry.n}: {entry.status}{late}", flush=True)
+        say(f"break {entry.n}: {entry.status}{late}", flush=True)
         doc = {
             "every_s": plan.every_s,
             "summary": day_summary(entries),
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
         tmp.replace(log)
 
-    print(
+    say(
         f"wake: a prompt every {plan.every_s / 60:g} min for {plan.total_s / 3600:g} h "
         f"({len(plan.prompt_times())} prompts)"
     )
@@ -133,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def routine() -> list[BreakEntry]:
         name = await check_in(make_link)
-        print(f"sensor {name or args.device}: found; it is disconnected between prompts", flush=True)
+        say(f"sensor {name or args.device}: found; it is disconnected between prompts", flush=True)
         return await run_breaks(
             plan, clock, make_link, on_prompt=lambda n: _notify(n, desktop=desktop), on_entry=on_entry
         )
@@ -145,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     except TransportError as e:  # not found or would not connect: at the start, not 25 min later
         raise UsageError(f"{e}; switch the sensor on, then start wake again") from None
     s = day_summary(entries)
-    print(
+    say(
         f"today: {s['prompts']} prompts, {s['breaks_taken']} breaks taken, "
         f"{s['breaks_verified']} verified; log: {log}"
     )

@@ -24,6 +24,7 @@ from glutesense.acquire.live import LiveEnvelopes
 from glutesense.acquire.status import RecorderStatus
 from glutesense.cli.liveview import LiveView
 from glutesense.cli.statusline import counters_text
+from glutesense.cli.terminal import say
 
 COUNTERS_EVERY_S = 10.0
 
@@ -74,7 +75,7 @@ class PlainView:
             self._print(f"{stamp(s.t_s)} end: {counters_text(s, live)}")
 
     def _print(self, text: str) -> None:
-        print(text, file=self.stream or sys.stdout, flush=True)
+        say(text, file=self.stream or sys.stdout, flush=True)
 
     def line(self, t_s: float, text: str) -> None:
         self._print(f"{stamp(t_s)} {text}")

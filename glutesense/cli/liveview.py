@@ -10,6 +10,7 @@ from typing import Any
 
 from glutesense.acquire.live import LiveEnvelopes
 from glutesense.acquire.status import RecorderStatus
+from glutesense.cli.terminal import markup, safe
 
 _BARS = " ▁▂▃▄▅▆▇█"
 
@@ -56,7 +57,7 @@ class LiveView:
     def line(self, t_s: float, text: str) -> None:
         """A message that stays above the live table (a gate check, a rep's verdict)."""
         if self._live is not None:
-            self._live.console.print(f"[{t_s:7.1f} s] {text}", markup=False, highlight=False)
+            self._live.console.print(safe(f"[{t_s:7.1f} s] {text}"), markup=False, highlight=False)
 
     def update(self, t_s: float, live: LiveEnvelopes) -> None:
         if self._live is None:
@@ -65,10 +66,12 @@ class LiveView:
 
         levels = live.levels()
         top = max([max(live.history(r), default=0.0) for r in levels] + [1.0])
-        table = Table(title=f"{self.title}  t = {t_s:6.1f} s", caption=self.status or None, expand=False)
+        table = Table(
+            title=markup(f"{self.title}  t = {t_s:6.1f} s"), caption=markup(self.status) or None, expand=False
+        )
         table.add_column("muscle")
         table.add_column("µV", justify="right")
         table.add_column("last 5 s")
         for role in sorted(levels, key=lambda r: r.value):
-            table.add_row(role.value, f"{levels[role]:7.1f}", sparkline(live.history(role), top))
+            table.add_row(markup(role.value), f"{levels[role]:7.1f}", sparkline(live.history(role), top))
         self._live.update(table)

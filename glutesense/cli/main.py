@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from glutesense.cli import (
     cmd_analyze,
@@ -25,7 +26,12 @@ from glutesense.cli import (
     cmd_wake,
 )
 from glutesense.cli.errors import UsageError
+from glutesense.cli.library_notes import notes_on_stderr
+from glutesense.cli.terminal import safe, say
 from glutesense.version import __version__
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 _FMT = argparse.RawDescriptionHelpFormatter
 
@@ -109,8 +115,15 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse whose messages (they quote the user's arguments) pass through :func:`safe`."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        super()._print_message(safe(message), file)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="glutesense",
         description="Do your glutes actually switch on? EMG activation timing for the glute bridge "
         "and the single-leg stand.",
@@ -131,15 +144,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        with notes_on_stderr():  # a library's warning: one clean note line, never raw
+            return int(args.run(args) or 0)
     except UsageError as e:
-        print(f"glutesense {args.command}: error: {e}", file=sys.stderr)
+        say(f"glutesense {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"glutesense {args.command}: interrupted", file=sys.stderr)
+        say(f"glutesense {args.command}: interrupted", file=sys.stderr)
         return 1
     except Exception as e:  # the last line of defence: one line, no traceback
-        print(f"glutesense {args.command}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+        say(f"glutesense {args.command}: internal error: {type(e).__name__}: {e}", file=sys.stderr)
         if os.environ.get("GLUTESENSE_DEBUG"):
             raise
         return 1

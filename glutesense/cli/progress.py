@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+from glutesense.cli.terminal import markup, say
+
 T = TypeVar("T")
 
 
@@ -21,13 +23,13 @@ def track(items: Iterable[T], description: str, *, total: int | None = None) -> 
         return
     from rich.progress import track as rich_track
 
-    yield from rich_track(items, description=description, total=total, transient=True)
+    yield from rich_track(items, description=markup(description), total=total, transient=True)
 
 
 def status(message: str) -> None:
     """A one-line status message on stderr, only on a terminal."""
     if is_terminal():
-        print(message, file=sys.stderr)
+        say(message, file=sys.stderr)
 
 
 @contextmanager
@@ -50,7 +52,7 @@ def stages(total: int, *, console: Any = None) -> Iterator[Callable[[str], None]
         started = [False]
 
         def step(label: str) -> None:
-            bar.update(task, description=label, advance=1 if started[0] else 0)
+            bar.update(task, description=markup(label), advance=1 if started[0] else 0)
             bar.refresh()  # show the new stage now, not at the next tick
             started[0] = True
 

@@ -25,6 +25,7 @@ from glutesense.acquire.status import RecorderStatus, RecordResult
 from glutesense.cli.display import Display
 from glutesense.cli.errors import UsageError
 from glutesense.cli.record_request import RecordRequest, mapped_channels, setup_warning
+from glutesense.cli.terminal import say
 from glutesense.decode.decoder import SessionDecoder
 from glutesense.session import SessionWriter
 from glutesense.version import __version__
@@ -154,7 +155,7 @@ class LiveRecording:
                 channels=self.channels,
             )
         for warning in self.warnings:
-            print(f"note: {warning}", file=sys.stderr)
+            say(f"note: {warning}", file=sys.stderr)
         return result
 
 

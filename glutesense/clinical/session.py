@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from glutesense.analysis.metrics import Order
 from glutesense.analysis.pipeline import AnalysisResult
 from glutesense.clinical import norms, stats
 from glutesense.clinical.gait import GaitSide, gait_side
@@ -86,16 +87,23 @@ def _lines(
     reference_kind: str,
     t: norms.Thresholds,
     silent: tuple[Side, ...] = (),
+    unmeasured: tuple[Side, ...] = (),
 ) -> list[str]:
     out = []
     if si is not None:
         out.append(_symmetry_line(si, t))
     elif silent and len(sides) == 2:
         which = " and ".join(s.value for s in silent)
-        out.append(
-            f"Left/right symmetry: not computed, the {which} glute did not switch on in any rep (a silent "
-            "muscle has no activation to compare)."
-        )
+        if set(silent) & set(unmeasured):  # lost or unreadable data is not a silent muscle
+            out.append(
+                f"Left/right symmetry: not computed, no glute onset could be measured on the {which} side "
+                "in any rep (undetected: data lost or unreadable, not a silent muscle)."
+            )
+        else:
+            out.append(
+                f"Left/right symmetry: not computed, the {which} glute did not switch on in any rep (a "
+                "silent muscle has no activation to compare)."
+            )
     told = [s for s in sides if s.verdict.kind is not VerdictKind.CANNOT_TELL]
     if diff is not None and len(told) == 2 and all(s.n_lags >= t.min_reps for s in sides):
         out.append(f"Median glute lag, left minus right: {signed_ms(diff)}.")
@@ -160,6 +168,7 @@ def assess(
     }
     si = stats.symmetry_index_pct(holds.get(Side.LEFT), holds.get(Side.RIGHT))
     silent = tuple(s.side for s in sides if s.n_reps and holds.get(s.side) is None)
+    unmeasured = tuple({r.side for r in reps if r.result.order is Order.UNDETECTED})
     meds = {s.side: s.lag_median_ms for s in sides}
     left, right = meds.get(Side.LEFT), meds.get(Side.RIGHT)
     diff = left - right if left is not None and right is not None else None
@@ -171,7 +180,7 @@ def assess(
         quality=quality,
         symmetry_index_pct=si,
         lag_difference_ms=diff,
-        lines=tuple(_lines(sides, si, diff, kind, t, silent)) if not walk else (),
+        lines=tuple(_lines(sides, si, diff, kind, t, silent, unmeasured)) if not walk else (),
         thresholds=t,
         stance=stance,
         gait=gait,

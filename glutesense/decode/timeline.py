@@ -199,7 +199,11 @@ def _rate_from_arrival(n: IntArray, t_rx_s: FloatArray, nominal_hz: float) -> fl
             xs.append(t_rx_s[k])
             ys.append(cum[k])
     x, y = np.asarray(xs), np.asarray(ys)
-    # Theil-Sen over pairs at least 0.5 s apart (pairwise_slopes); long pauses (a dropped
-    # link) are not samples, so the median rate of the pairs is used, not the end-to-end rate.
-    slopes = pairwise_slopes(x, y, min_dx=0.5)
+    # Theil-Sen over pairs at least 0.5 s apart (pairwise_slopes), each pair within one run of
+    # arrivals without a pause: a pause (a dropped link) is no samples, and a pair across it
+    # would rate the stream low, stretching every segment into the pause (its gap too short).
+    run = np.cumsum(np.diff(t_rx_s, prepend=t_rx_s[0]) > SEGMENT_BREAK_S)[np.searchsorted(t_rx_s, x)]
+    slopes = np.concatenate([pairwise_slopes(x[run == r], y[run == r], min_dx=0.5) for r in np.unique(run)])
+    if not slopes.size:  # no run long enough: the pairs across pauses are all there is
+        slopes = pairwise_slopes(x, y, min_dx=0.5)
     return float(np.median(slopes)) if slopes.size else nominal_hz

@@ -17,6 +17,7 @@ import pandas as pd
 
 from glutesense.clinical import SessionClinical, VerdictKind, norms
 from glutesense.model.records import Recording
+from glutesense.model.text import visible
 from glutesense.report.placement import GENERAL, PLACEMENT_SVG, SITES
 
 if TYPE_CHECKING:
@@ -259,6 +260,9 @@ def recording_notes(recording: Recording | None) -> str:
         if per:
             line += f" ({'; '.join(per)})"
         items.append(f"<li>{escape(line)}</li>")
+    link = link_line(recording)
+    if link:
+        items.append(f"<li>{escape(link)}</li>")
     alignment = None if recording.clock is None else recording.clock.alignment
     if alignment is not None:
         ref = alignment.reference_device
@@ -268,6 +272,19 @@ def recording_notes(recording: Recording | None) -> str:
     if not items:
         return ""
     return f"<h3>Recording</h3><ul class='recording'>{''.join(items)}</ul>"
+
+
+def link_line(recording: Recording) -> str:
+    """The link's disconnects and reconnects (from the event log), or "" when it never dropped."""
+    down = [e.onset_s for e in recording.events if e.trial_type == "disconnect"]
+    if not down:
+        return ""
+    n_up = sum(e.trial_type == "reconnect" for e in recording.events)
+    at = ", ".join(f"{t:.1f}" for t in down[:10]) + (", ..." if len(down) > 10 else "")
+    return (
+        f"Link: {_plural(len(down), 'disconnect')} (at {at} s), {_plural(n_up, 'reconnect')}; "
+        "what did not arrive meanwhile is a gap above (marked lost in the signals)"
+    )
 
 
 _QUALITY_NOTE = (
@@ -303,6 +320,11 @@ def render_html(
 ) -> str:
     """The report page.  Every string argument is treated as untrusted and escaped.
 
+    Escaped twice over: :func:`html.escape` for markup, and, on the finished page, every control,
+    format or direction character (U+202E reverses the text after it, U+200B hides) written as its
+    visible escape ``\\u202e`` (:func:`glutesense.model.text.visible`), so a subject id or an event
+    label cannot reorder or hide the report's words.
+
     First screen: the verdict per side in one sentence (number, uncertainty, healthy range, source), then
     the key numbers and the figures; the details for the expert are folded away (``<details>``): rep by
     rep, signal quality, method (with the detector's settings as a table), placement, references.
@@ -334,7 +356,7 @@ def render_html(
         + _fold("Where the sensors go", _placement(), "placement")
         + _fold("References", _references())
     )
-    return (
+    return visible_page(
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'/>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'/>"
         f"<title>{escape(text.title)}</title><style>{STYLE}</style></head><body><main>"
@@ -351,3 +373,8 @@ def render_html(
         + "<footer><p class='small'>Made by glutesense. Not a diagnosis: a measurement to discuss with "
         "your physiotherapist.</p></footer></main></body></html>"
     )
+
+
+def visible_page(page: str) -> str:
+    """A finished HTML page with its hidden characters made visible (line breaks and tabs kept)."""
+    return visible(page, keep="\n\t\r")

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from glutesense.clinical.trend import SessionSide, Trend
 from glutesense.model.roles import Side
 from glutesense.report.figures import OKABE_ITO, SIDE_COLOR, SIDE_MARKER, png_bytes
-from glutesense.report.html import STYLE, table_html
+from glutesense.report.html import STYLE, table_html, visible_page
 from glutesense.report.summary import _clean
 from glutesense.version import __version__
 
@@ -176,5 +176,5 @@ def write_trend(
         + "".join(f"<section><h2>{escape(t)}</h2>{body}</section>" for t, body in sections)
         + "<footer><p class='small'>Made by glutesense. Not a diagnosis.</p></footer></main></body></html>"
     )
-    paths["html"].write_text(html, encoding="utf-8")
+    paths["html"].write_text(visible_page(html), encoding="utf-8")
     return paths

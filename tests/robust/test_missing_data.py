@@ -84,3 +84,21 @@ def test_lost_samples_just_before_an_onset_drop_it(clean: tuple[Recording, Analy
     rep = next(r for r in analyze(_with_glute(rec, gap), Protocol.BRIDGE).reps if r.side is Side.LEFT)
     assert rep.order is Order.UNDETECTED
     assert "samples lost just before the onset" in rep.reason
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")  # numpy meets the lost halves
+def test_a_side_of_lost_data_is_never_called_silent(clean: tuple[Recording, AnalysisResult]) -> None:
+    """Every other glute sample lost: each rep undetected, and no line says the glute did not switch on."""
+    from glutesense.clinical import assess
+
+    rec, _ = clean
+
+    def halve(x: np.ndarray, s: object) -> None:
+        x[::2] = np.nan
+
+    bad = _with_glute(rec, halve)
+    result = analyze(bad, Protocol.BRIDGE)
+    assert set(_left(result)) == {Order.UNDETECTED}
+    lines = assess(result, bad).lines
+    assert not any("did not switch on" in line for line in lines), lines
+    assert any("undetected: data lost or unreadable" in line for line in lines), lines

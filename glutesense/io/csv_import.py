@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from glutesense.io.common import InputError, assign_roles, read_events_table, split_unit, unit_factor
 from glutesense.io.validate import check_grid
-from glutesense.model.arrays import FloatArray
+from glutesense.model.arrays import BoolArray, FloatArray
 from glutesense.model.records import Event, Recording, Stream
 from glutesense.model.roles import EMG_ROLES, IMU_ROLES, Role, SignalKind
 
@@ -157,6 +157,26 @@ def _default_events(p: Path) -> Path | None:
     return beside if beside.exists() else None
 
 
+@dataclass(frozen=True)
+class _Timing:
+    """Where a table's rows land in time: the rate, the first row's time, and (for an irregular
+    time column) the uniform grid the rows are resampled onto."""
+
+    fs_hz: float
+    t0_s: float
+    t: FloatArray | None = None
+    """The rows' times (s) when they are resampled onto ``grid``; None: row i is sample i."""
+    grid: FloatArray | None = None
+    kept: BoolArray | None = None
+    """Grid points with a row within a sample; the others (missing rows) stay lost."""
+
+    def place(self, x: FloatArray) -> FloatArray:
+        """One column's values (one per row) on the recording's timeline."""
+        if self.t is None or self.grid is None or self.kept is None:
+            return x
+        return np.where(self.kept, np.interp(self.grid, self.t, x), np.nan)
+
+
 def recording_from_table(
     df: pd.DataFrame,
     *,
@@ -167,78 +187,95 @@ def recording_from_table(
     events_path: str | Path | None = None,
 ) -> Recording:
     """Turn a table (one row per sample) into a :class:`Recording`; see :func:`read_csv`."""
-    import pandas as pd
-
-    src = source
     if df.empty:
-        raise InputError(f"{src}: the table has no rows")
+        raise InputError(f"{source}: the table has no rows")
     df.columns = [str(c).strip() for c in df.columns]
-
     time_col = next((c for c in df.columns if c.lower() in _TIME_COLUMNS), None)
     notes: list[str] = []
-    if time_col is not None:
-        t = pd.to_numeric(df[time_col], errors="coerce").to_numpy(float) * _TIME_COLUMNS[time_col.lower()]
-        if np.isnan(t).any() or t.size < 2 or not np.all(np.diff(t) > 0):
-            raise InputError(f"{src}: column {time_col!r} must hold increasing numbers (seconds)")
-        fs_file, regular, rounded = _rate_of_time_column(t)
-        if rounded:
-            notes.append(
-                f"column {time_col!r} is rounded to fewer digits than its sample period; sample rate "
-                f"taken from the whole column: {fs_file:g} Hz"
-            )
+    timing = _timing(df, time_col, fs_hz, source, notes)
+    roles = _roles_of_columns(df, time_col, mapping, source)
+    streams = []
+    for name, group in (("emg", EMG_ROLES), ("imu", IMU_ROLES)):
+        present = tuple(r for r in group if r in roles)
+        if present:
+            rows = [timing.place(_column(df, roles[r], r, emg_unit, source)) for r in present]
+            streams.append(Stream(name, timing.fs_hz, timing.t0_s, present, np.vstack(rows)))
+    events: tuple[Event, ...] = read_events_table(events_path) if events_path else ()
+    meta = {"source_format": "table", "roles": {r.value: c for r, c in roles.items()}, "import_notes": notes}
+    return Recording(tuple(streams), events, meta, source)
+
+
+def _timing(
+    df: pd.DataFrame, time_col: str | None, fs_hz: float | None, src: str, notes: list[str]
+) -> _Timing:
+    """The table's timing from its time column (or ``--fs``); notes what it had to assume."""
+    if time_col is None:
         if fs_hz is None:
-            fs_hz = fs_file
-        t0 = float(t[0])
-        irregular = not regular or abs(fs_hz - fs_file) > 1e-6 * fs_file
-    elif fs_hz is None:
-        raise InputError(f"{src}: no time column (time_s) and no --fs given; pass --fs HZ")
-    else:
-        t = None
-        t0 = 0.0
-        irregular = False
+            raise InputError(f"{src}: no time column (time_s) and no --fs given; pass --fs HZ")
+        return _Timing(_positive_rate(fs_hz, src), 0.0)
+    t = _time_values(df, time_col, src)
+    fs_file, regular, rounded = _rate_of_time_column(t)
+    if rounded:
+        notes.append(
+            f"column {time_col!r} is rounded to fewer digits than its sample period; sample rate "
+            f"taken from the whole column: {fs_file:g} Hz"
+        )
+    fs = _positive_rate(fs_file if fs_hz is None else fs_hz, src)
+    t0 = float(t[0])
+    if regular and abs(fs - fs_file) <= 1e-6 * fs_file:
+        return _Timing(fs, t0)
+    grid = t0 + np.arange(check_grid(float(t[-1] - t0), t.size, fs, src, "the time column")) / fs
+    after = np.searchsorted(t, grid)
+    near = np.minimum(
+        np.abs(t[np.clip(after, 0, t.size - 1)] - grid),
+        np.abs(t[np.clip(after - 1, 0, t.size - 1)] - grid),
+    )
+    notes.append(f"irregular time column: resampled to a uniform {fs:g} Hz grid")
+    return _Timing(fs, t0, t, grid, near <= 1.0 / fs)
+
+
+def _time_values(df: pd.DataFrame, time_col: str, src: str) -> FloatArray:
+    """The time column in seconds; refused unless it holds at least two increasing numbers."""
+    import pandas as pd
+
+    scale = _TIME_COLUMNS[time_col.lower()]
+    t: FloatArray = pd.to_numeric(df[time_col], errors="coerce").to_numpy(float) * scale
+    if np.isnan(t).any() or t.size < 2 or not np.all(np.diff(t) > 0):
+        raise InputError(f"{src}: column {time_col!r} must hold increasing numbers (seconds)")
+    return t
+
+
+def _positive_rate(fs_hz: float, src: str) -> float:
     if not fs_hz or fs_hz <= 0:
         raise InputError(f"{src}: sample rate must be positive")
+    return float(fs_hz)
 
+
+def _roles_of_columns(
+    df: pd.DataFrame, time_col: str | None, mapping: Mapping[Role, str] | None, src: str
+) -> dict[Role, str]:
+    """Role -> column name; refused when no column is EMG."""
     roles = assign_roles([c for c in df.columns if c != time_col], mapping or {}, src)
     if not any(r in roles for r in EMG_ROLES):
         raise InputError(
             f"{src}: no EMG column found by role name (e.g. glute_max_l, hamstring_l); "
             f"columns are {', '.join(df.columns)}; map them with --map ROLE=NAME"
         )
+    return roles
 
-    grid: FloatArray | None = None
-    kept: npt.NDArray[np.bool_] | None = None
-    if irregular and t is not None:
-        grid = t0 + np.arange(check_grid(float(t[-1] - t0), t.size, fs_hz, src, "the time column")) / fs_hz
-        after = np.searchsorted(t, grid)
-        near = np.minimum(
-            np.abs(t[np.clip(after, 0, t.size - 1)] - grid),
-            np.abs(t[np.clip(after - 1, 0, t.size - 1)] - grid),
-        )
-        kept = near <= 1.0 / fs_hz  # grid points without a row within a sample: missing rows stay lost
 
-    def column(role: Role) -> FloatArray:
-        name = roles[role]
-        x = pd.to_numeric(df[name], errors="coerce").to_numpy(float)
-        unit = split_unit(name)[1]
-        if role.kind is SignalKind.EMG and emg_unit is not None:
-            unit = emg_unit
-        x = x * unit_factor(role.kind, unit, src, f"column {name!r}")
-        if role.kind is not SignalKind.EMG and np.isnan(x).any() and not np.isnan(x).all():
-            ok = ~np.isnan(x)  # an IMU at a lower rate on a shared time column
-            x = np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
-        if grid is not None and kept is not None and t is not None:
-            x = np.where(kept, np.interp(grid, t, x), np.nan)
-        return x
+def _column(df: pd.DataFrame, name: str, role: Role, emg_unit: str | None, src: str) -> FloatArray:
+    """One column as numbers in the core unit of ``role``, one per row (NaN where unreadable).
 
-    if irregular:
-        notes.append(f"irregular time column: resampled to a uniform {fs_hz:g} Hz grid")
-    streams = []
-    for name, group in (("emg", EMG_ROLES), ("imu", IMU_ROLES)):
-        present = tuple(r for r in group if r in roles)
-        if present:
-            streams.append(Stream(name, float(fs_hz), t0, present, np.vstack([column(r) for r in present])))
+    An IMU column with holes (an IMU at a lower rate on a shared time column) is interpolated
+    between its own samples; EMG is never made up.
+    """
+    import pandas as pd
 
-    events: tuple[Event, ...] = read_events_table(events_path) if events_path else ()
-    meta = {"source_format": "table", "roles": {r.value: c for r, c in roles.items()}, "import_notes": notes}
-    return Recording(tuple(streams), events, meta, src)
+    x: FloatArray = pd.to_numeric(df[name], errors="coerce").to_numpy(float)
+    unit = emg_unit if role.kind is SignalKind.EMG and emg_unit is not None else split_unit(name)[1]
+    x = x * unit_factor(role.kind, unit, src, f"column {name!r}")
+    if role.kind is not SignalKind.EMG and np.isnan(x).any() and not np.isnan(x).all():
+        ok = ~np.isnan(x)
+        x = np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+    return x

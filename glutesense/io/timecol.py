@@ -57,8 +57,8 @@ class RowTimes:
 def row_times(t: FloatArray, src: str, column: str) -> RowTimes:
     """Read a time column ``t`` (s, one per row, finite, at least two rows) as a :class:`RowTimes`.
 
-    Raises :class:`InputError` naming ``src`` and ``column`` when the time goes back by more than
-    the column's rounding, or when the column holds no span at all.
+    Raises :class:`InputError` naming ``src`` and ``column`` when the time goes back (rounding never
+    does that), or when the column holds no span at all.
     """
     _refuse_going_back(t, src, column)
     half_digit = _half_last_digit(t)
@@ -288,7 +288,7 @@ def _written_with(t: FloatArray, steps: FloatArray) -> str:
     if d_rep > MAX_DECIMALS:
         return "duplicated rows?"
     if d_rep == int(np.max(decimals)):
-        return f"written with {d_rep} decimals?"
+        return f"written to {10.0**-d_rep:g} s?"
     magnitude = np.floor(np.log10(np.maximum(np.abs(t[at]), 1e-300))).astype(np.int64) + 1
     digits = int(np.median(magnitude + decimals[at]))
     return f"written with {digits} significant digits?"

@@ -67,7 +67,7 @@ def test_fixed_decimals_too_few_for_the_rate(tmp_path: Path) -> None:
     rec = load_recording(_write(tmp_path / "f3.csv", np.char.mod("%.3f", np.arange(n) / fs_hz), _signal(n)))
     s = rec.stream_of(Role.GLUTE_MAX_L)
     assert (s.fs_hz, s.t0_s, s.data.shape) == (2000.0, 0.0, (1, n))
-    assert "written with 3 decimals?" in _notes(rec)
+    assert "written to 0.001 s?" in _notes(rec)
 
 
 @pytest.mark.parametrize("fmt", ["%.9f", "%.6g"])
@@ -156,3 +156,17 @@ def test_decimal_commas_with_semicolons(tmp_path: Path) -> None:
     s = rec.stream_of(Role.GLUTE_MAX_L)
     assert s.fs_hz == 1000.0
     np.testing.assert_allclose(s.data[:, :3], [[0.25, 1.25, 2.25], [-0.5, -1.5, -2.5]])
+
+
+def test_whole_milliseconds_at_2_khz(tmp_path: Path) -> None:
+    fs_hz, n = 2000.0, 20_000
+    x = _signal(n, 5)
+    ms = np.char.mod("%.0f", np.arange(n) * 1000 / fs_hz)  # rounded, half to even: 0 0 1 2 2 2 3 4 ...
+    rows = (f"{t},{v:.6g}" for t, v in zip(ms, x, strict=True))
+    p = tmp_path / "ms.csv"
+    p.write_text("time_ms,glute_max_l\n" + "\n".join(rows) + "\n")
+    rec = load_recording(p)
+    s = rec.stream_of(Role.GLUTE_MAX_L)
+    assert (s.fs_hz, s.data.shape) == (2000.0, (1, n)) and abs(s.t0_s) < 1e-5
+    np.testing.assert_array_equal(s.data[0], _values(x))
+    assert "column 'time_ms' holds repeated values" in _notes(rec) and "written to 0.001 s?" in _notes(rec)

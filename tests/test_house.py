@@ -1,8 +1,8 @@
 """House rules (issue 10): no module over 400 lines, no function over 80 lines in glutesense/.
 
-Walks the package with ``ast``.  A few known offenders still wait for their split; each is listed
-with the size it has now, so it can only shrink: a new offender, or a listed one that grows, fails
-with the list of what is over.  When a listed one is split, delete its line here.
+Walks the package with ``ast``; anything over a limit fails with the list of what is over.  There
+are no exceptions: the last known offender (``io/csv_import.py`` ``recording_from_table``, 85 lines)
+was split into named steps.
 """
 
 from __future__ import annotations
@@ -13,11 +13,6 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "glutesense"
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
-
-# (path relative to glutesense/, function name or "" for the module) -> lines it may still have
-KNOWN: dict[tuple[str, str], int] = {
-    ("io/csv_import.py", "recording_from_table"): 85,
-}
 
 
 def sizes() -> dict[tuple[str, str], int]:
@@ -37,11 +32,11 @@ def sizes() -> dict[tuple[str, str], int]:
 
 
 def over_limits(measured: dict[tuple[str, str], int]) -> list[str]:
-    """The items over the house limits that are not allowed (unknown, or grown past their listed size)."""
+    """The items over the house limits."""
     bad = []
     for (rel, name), n in sorted(measured.items()):
         limit = MAX_FUNCTION_LINES if name else MAX_MODULE_LINES
-        if n > limit and n > KNOWN.get((rel, name), limit):
+        if n > limit:
             what = f"function {name}" if name else "module"
             bad.append(f"{rel}: {what} has {n} lines (limit {limit})")
     return bad
@@ -58,14 +53,3 @@ def test_the_checker_finds_offenders() -> None:
         "x.py: module has 401 lines (limit 400)",
         "x.py: function f has 81 lines (limit 80)",
     ]
-
-
-def test_known_offenders_are_still_over() -> None:
-    """A listed item that got split must leave the list (the list only shrinks)."""
-    measured = sizes()
-    done = [
-        f"{rel} {name}".strip()
-        for (rel, name), _ in KNOWN.items()
-        if measured.get((rel, name), 0) <= (MAX_FUNCTION_LINES if name else MAX_MODULE_LINES)
-    ]
-    assert not done, "split: remove from KNOWN in tests/test_house.py: " + ", ".join(done)

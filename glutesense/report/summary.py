@@ -65,7 +65,7 @@ def summary_dict(
             }
             for c in result.channels
         ],
-        "notes": list(result.notes),
+        "notes": list(dict.fromkeys([*recording.info.import_notes, *result.notes])),
         "file_damage": [dmg.to_json() | {"text": dmg.describe()} for dmg in recording.info.file_damage],
     }
     if clinical is not None:

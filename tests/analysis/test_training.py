@@ -62,6 +62,19 @@ def test_twelve_fatiguing_hip_thrusts_give_the_known_slope() -> None:
     assert np.mean(ratios) == pytest.approx(1.0, abs=0.06)
 
 
+def test_a_30_percent_fall_gives_each_set_within_10_percent() -> None:
+    # Issue 14's "within 10 % of truth": at a 30 % fall every one of 16 benchmark sets lands within
+    # 10 % (median error 2.4 %; docs/accuracy.md); at 10 % no estimator can (the data's limit there).
+    for seed in (1, 2, 3):
+        summary, truth = _virtual_set(seed, 0.30)
+        true = trend(truth_glute_mdf(truth))
+        got = summary.glute_fatigue
+        assert true is not None and got.mdf is not None and len(summary.reps) == 12
+        assert -true.change_pct == pytest.approx(30.0, abs=4.0)
+        assert got.mdf.slope == pytest.approx(true.slope, rel=0.10)
+        assert got.mdf.ci_low <= true.slope <= got.mdf.ci_high
+
+
 def test_a_fresh_set_shows_no_fatigue_and_a_late_glute_is_called() -> None:
     summary, truth = _virtual_set(4, 0.0, pattern=Pattern.GLUTE_LATE)
     got = summary.glute_fatigue

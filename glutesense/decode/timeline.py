@@ -78,7 +78,7 @@ class Timeline:
     @property
     def n_samples(self) -> IntArray:
         """Samples in each kept packet."""
-        return np.array([b.n_samples for b in self.blocks], dtype=np.int64)
+        return np.array([b.data.shape[0] for b in self.blocks], dtype=np.int64)
 
 
 def timing_of(blocks: Sequence[SampleBlock], *, has_device_clock: bool) -> Timing:
@@ -104,7 +104,7 @@ def timeline(blocks: Sequence[SampleBlock], t_rx_ns: Sequence[int], *, has_devic
     """
     kind = blocks[0].stream
     t_rx = np.asarray(t_rx_ns, dtype=np.float64) / 1e9
-    n = np.array([b.n_samples for b in blocks], dtype=np.int64)
+    n = np.array([b.data.shape[0] for b in blocks], dtype=np.int64)
     per_packet = int(np.median(n))
     fs = float(np.median([b.fs_hz for b in blocks]))
     timing = timing_of(blocks, has_device_clock=has_device_clock)

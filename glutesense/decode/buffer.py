@@ -1,0 +1,102 @@
+"""The decoded blocks a :class:`~glutesense.decode.decoder.SessionDecoder` keeps, held compactly.
+
+A session decoder keeps every block it decoded, so that ``recording()`` can lay the whole
+session out (and the live verdicts can read the session so far).  Kept as objects, a
+25-sample block costs about 500 bytes of Python objects beside its samples, and each is one
+more object for the garbage collector to walk: over a 30-minute session, memory grows by
+tens of megabytes more than the samples and the collector's full passes grow into stalls
+of tens of milliseconds.  :class:`StreamBuffer` keeps the samples of consecutive blocks in
+one array per few hundred blocks and their header fields in typed arrays (8 bytes each), and
+rebuilds the :class:`~glutesense.model.records.SampleBlock` objects only when asked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+
+import numpy as np
+
+from glutesense.model.arrays import FloatArray
+from glutesense.model.records import SampleBlock, StreamKind
+
+CHUNK_BLOCKS = 256  # blocks whose samples are joined into one array
+_NO_SEQ, _NO_CLOCK = 1, 2  # bits of a block's ``none`` byte: seq / device_t_us is None
+
+
+class StreamBuffer:
+    """One (device, stream)'s decoded blocks in arrival order, with their receive stamps.
+
+    Parameters
+    ----------
+    stream : StreamKind
+    """
+
+    def __init__(self, stream: StreamKind) -> None:
+        self.stream = stream
+        self._t_rx_ns = array("q")
+        self._seq = array("q")
+        self._t_us = array("q")
+        self._none = bytearray()
+        self._fs_hz = array("d")
+        self._flags = array("q")
+        self._markers: dict[int, int] = {}  # block index -> marker, for data blocks that carry one
+        self._chunks: list[FloatArray] = []  # joined samples of whole runs, (n_samples, n_channels)
+        self._chunk_sizes: list[list[int]] = []  # samples per block of each chunk
+        self._open: list[FloatArray] = []  # samples of blocks not joined yet (one channel count)
+
+    def __len__(self) -> int:
+        return len(self._t_rx_ns)
+
+    def append(self, block: SampleBlock, t_rx_ns: int) -> None:
+        """Keep ``block`` (of this buffer's stream), received at ``t_rx_ns``."""
+        if self._open and (
+            len(self._open) >= CHUNK_BLOCKS or self._open[0].shape[1:] != block.data.shape[1:]
+        ):
+            self._join()
+        if block.marker is not None:
+            self._markers[len(self)] = block.marker
+        self._t_rx_ns.append(t_rx_ns)
+        self._seq.append(0 if block.seq is None else block.seq)
+        self._t_us.append(0 if block.device_t_us is None else block.device_t_us)
+        none = (_NO_SEQ if block.seq is None else 0) | (_NO_CLOCK if block.device_t_us is None else 0)
+        self._none.append(none)
+        self._fs_hz.append(block.fs_hz)
+        self._flags.append(block.flags)
+        self._open.append(block.data)
+
+    def _join(self) -> None:
+        self._chunks.append(np.concatenate(self._open) if len(self._open) > 1 else self._open[0])
+        self._chunk_sizes.append([d.shape[0] for d in self._open])
+        self._open = []
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of samples held."""
+        return sum(c.nbytes for c in self._chunks) + sum(d.nbytes for d in self._open)
+
+    def t_rx_ns(self) -> list[int]:
+        """Each block's receive stamp, ns."""
+        return self._t_rx_ns.tolist()
+
+    def blocks(self) -> list[SampleBlock]:
+        """The blocks as they were appended (their samples are views into the joined arrays)."""
+        datas: list[FloatArray] = []
+        for chunk, sizes in zip(self._chunks, self._chunk_sizes, strict=True):
+            edges = np.cumsum([0, *sizes]).tolist()
+            datas += [chunk[a:b] for a, b in itertools.pairwise(edges)]
+        datas += self._open
+        seq, t_us, fs_hz, flags = (a.tolist() for a in (self._seq, self._t_us, self._fs_hz, self._flags))
+        fields = zip(seq, t_us, self._none, fs_hz, flags, datas, strict=True)
+        return [
+            SampleBlock(
+                self.stream,
+                None if none & _NO_SEQ else seq,
+                None if none & _NO_CLOCK else t_us,
+                fs,
+                data,
+                marker=self._markers.get(i),
+                flags=flags,
+            )
+            for i, (seq, t_us, none, fs, flags, data) in enumerate(fields)
+        ]

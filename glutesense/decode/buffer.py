@@ -17,6 +17,7 @@ from array import array
 
 import numpy as np
 
+from glutesense.decode.timeline import Packets
 from glutesense.model.arrays import FloatArray
 from glutesense.model.records import SampleBlock, StreamKind
 
@@ -72,20 +73,39 @@ class StreamBuffer:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of samples held."""
-        return sum(c.nbytes for c in self._chunks) + sum(d.nbytes for d in self._open)
+        """Bytes of samples and header fields held (what a longer session adds to)."""
+        heads = self._t_rx_ns, self._seq, self._t_us, self._fs_hz, self._flags
+        samples = sum(c.nbytes for c in self._chunks) + sum(d.nbytes for d in self._open)
+        return samples + sum(a.itemsize * len(a) for a in heads) + len(self._none)
 
     def t_rx_ns(self) -> list[int]:
         """Each block's receive stamp, ns."""
         return self._t_rx_ns.tolist()
 
-    def blocks(self) -> list[SampleBlock]:
-        """The blocks as they were appended (their samples are views into the joined arrays)."""
+    def _datas(self) -> list[FloatArray]:
         datas: list[FloatArray] = []
         for chunk, sizes in zip(self._chunks, self._chunk_sizes, strict=True):
             edges = np.cumsum([0, *sizes]).tolist()
             datas += [chunk[a:b] for a, b in itertools.pairwise(edges)]
-        datas += self._open
+        return datas + self._open
+
+    def packets(self) -> Packets:
+        """The blocks as columns (what :func:`~glutesense.decode.timeline.timeline` reads)."""
+        none = np.frombuffer(bytes(self._none), dtype=np.uint8)
+        return Packets(
+            self.stream,
+            tuple(self._datas()),
+            np.array(self._fs_hz, dtype=np.float64),
+            np.array(self._seq, dtype=np.int64),
+            np.array(self._t_us, dtype=np.int64),
+            np.array(self._flags, dtype=np.int64),
+            not (none & _NO_SEQ).any(),
+            not (none & _NO_CLOCK).any(),
+        )
+
+    def blocks(self) -> list[SampleBlock]:
+        """The blocks as they were appended (their samples are views into the joined arrays)."""
+        datas = self._datas()
         seq, t_us, fs_hz, flags = (a.tolist() for a in (self._seq, self._t_us, self._fs_hz, self._flags))
         fields = zip(seq, t_us, self._none, fs_hz, flags, datas, strict=True)
         return [

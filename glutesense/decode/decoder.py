@@ -149,8 +149,8 @@ class SessionDecoder:
         return tuple(out)
 
     @property
-    def n_sample_bytes(self) -> int:
-        """Bytes of decoded samples kept for :meth:`recording`."""
+    def n_kept_bytes(self) -> int:
+        """Bytes of decoded samples (and their packets' header fields) kept for :meth:`recording`."""
         return sum(buf.nbytes for buf in self._buffers.values())
 
     def push_all(self, packets: Iterable[RawPacket]) -> None:
@@ -175,7 +175,7 @@ class SessionDecoder:
         start_s = self.start_ns / 1e9
         clocked = [d.profile.has_device_clock for d in self.devices]
         timelines = {
-            key: timeline(buf.blocks(), buf.t_rx_ns(), has_device_clock=clocked[key[0]])
+            key: timeline(buf.packets(), buf.t_rx_ns(), has_device_clock=clocked[key[0]])
             for key, buf in sorted(self._buffers.items())
         }
         per_device: dict[int, list[Timeline]] = {}

@@ -111,23 +111,24 @@ def lay_out(device: int, tl: Timeline, fits: Mapping[ClockKey, ClockFit], start_
 def _place(tl: Timeline, starts: IntArray, end: int) -> tuple[FloatArray, BoolArray]:
     """The blocks' samples at grid index ``starts[i]`` onwards, ``(n_channels, end)``, NaN where none
     came, and which indices are covered.  Where blocks overlap, the later one wins."""
-    shapes = [b.data.shape for b in tl.blocks]
+    datas = tl.packets.data
+    shapes = [d.shape for d in datas]
     n_ch = max(c for _, c in shapes)
     data = np.full((n_ch, end), np.nan)
     covered = np.zeros(end, bool)
     n, c = shapes[0]
     same = all(sh == (n, c) for sh in shapes)
     if same and (np.diff(starts) >= n).all():  # the usual case: equal packets that never overlap
-        joined = np.concatenate([b.data for b in tl.blocks]).T  # (c, n_blocks * n)
+        joined = np.concatenate(datas).T  # (c, n_blocks * n)
         cuts = [0, *(np.flatnonzero(np.diff(starts) != n) + 1).tolist(), len(starts)]
         for first, stop in itertools.pairwise(cuts):  # runs of back-to-back packets, one slice each
             p, m = int(starts[first]), (stop - first) * n
             data[:c, p : p + m] = joined[:, first * n : first * n + m]
             covered[p : p + m] = True
         return data, covered
-    for p, b in zip(starts.tolist(), tl.blocks, strict=True):
-        data[: b.data.shape[1], p : p + b.data.shape[0]] = b.data.T
-        covered[p : p + b.data.shape[0]] = True
+    for p, d in zip(starts.tolist(), datas, strict=True):
+        data[: d.shape[1], p : p + d.shape[0]] = d.T
+        covered[p : p + d.shape[0]] = True
     return data, covered
 
 
@@ -140,7 +141,7 @@ def _segment_offsets(tl: Timeline, seg_t0: list[float], fs_session: float) -> tu
         at = max(round((seg_t0[j] - seg_t0[0]) * fs_session), end)
         offsets.append(at)
         last = sel[-1]
-        end = at + int(tl.pos[last]) + tl.blocks[last].data.shape[0]
+        end = at + int(tl.pos[last]) + tl.packets.data[last].shape[0]
     return offsets, end
 
 

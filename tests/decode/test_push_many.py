@@ -130,7 +130,7 @@ def test_stream_buffer_gives_back_the_blocks_it_was_given() -> None:
         given.append(block)
     assert len(buf) == len(given)
     assert buf.t_rx_ns() == [10**12 + k for k in range(len(given))]
-    assert buf.nbytes == sum(b.data.nbytes for b in given)
+    assert buf.nbytes == sum(b.data.nbytes for b in given) + 41 * len(given)
     for a, b in zip(buf.blocks(), given, strict=True):
         assert (a.stream, a.seq, a.device_t_us, a.fs_hz, a.marker, a.flags) == (
             b.stream,
@@ -141,3 +141,12 @@ def test_stream_buffer_gives_back_the_blocks_it_was_given() -> None:
             b.flags,
         )
         np.testing.assert_array_equal(a.data, b.data)
+    from glutesense.decode.timeline import Packets
+
+    a, b = buf.packets(), Packets.from_blocks(given)
+    assert (a.kind, a.has_seq, a.has_clock) == (b.kind, b.has_seq, b.has_clock)
+    assert (a.kind, a.has_seq, a.has_clock) == (StreamKind.EMG, False, False)
+    for name in ("fs_hz", "seq", "device_t_us", "flags", "n_samples"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    for x, y in zip(a.data, b.data, strict=True):
+        np.testing.assert_array_equal(x, y)

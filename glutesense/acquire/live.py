@@ -173,19 +173,28 @@ class LiveEnvelopes:
         only every so often.
         """
         runs: dict[int, list[FloatArray]] = {}
-        for decoded in blocks:
+        rate, envelopes = self._rate, self._envelopes
+        for decoded in blocks:  # kept lean: replay runs it for every packet
             b = decoded.block
             if b.stream is not StreamKind.EMG:
                 continue
-            self._count(decoded)
-            env = self._device(decoded.device, b.fs_hz)
-            if env is None or b.data.shape[0] == 0:
+            dev, data = decoded.device, b.data
+            r = rate.get(dev)
+            if r is None:
+                self._count(decoded)
+            else:
+                r[1] = decoded.t_rx_ns
+                r[2] += data.shape[0]
+            env = envelopes[dev] if dev in envelopes else self._device(dev, b.fs_hz)
+            if env is None or not data.shape[0]:
                 continue
-            run = runs.setdefault(decoded.device, [])
-            if run and run[-1].shape[1] != b.data.shape[1]:
+            run = runs.get(dev)
+            if run is None:
+                run = runs[dev] = []
+            elif run and run[-1].shape[1] != data.shape[1]:
                 env.feed(np.concatenate(run))
                 run.clear()
-            run.append(b.data)
+            run.append(data)
         for device, run in runs.items():
             env = self._envelopes[device]
             if run and env is not None:

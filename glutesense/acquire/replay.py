@@ -19,6 +19,7 @@ from glutesense.model.records import Recording
 from glutesense.session import SessionData
 
 UPDATE_EVERY_S = 0.1
+YIELD_EVERY_S = 0.02  # wall time between yields to the event loop when not paced
 FEED_EVERY_N = 256  # decoded blocks held back at most before they reach the envelopes
 
 
@@ -49,7 +50,7 @@ async def replay_session(
     live = LiveEnvelopes(dec.devices)
     start_ns = data.start_ns
     wall0 = time.monotonic()
-    next_update = 0.0
+    next_update = next_yield = 0.0
     pending: list[DecodedBlock] = []  # decoded, not yet in the envelopes: fed in one step per update
     packets = data.packets
     for a in range(0, len(packets), PUSH_MANY_N):
@@ -68,7 +69,9 @@ async def replay_session(
             if on_update is not None and t_s >= next_update:
                 on_update(t_s, live)
                 next_update = t_s + UPDATE_EVERY_S
-                await asyncio.sleep(0)
+                if time.monotonic() >= next_yield:  # let the loop run (Ctrl-C, other tasks) now and then
+                    await asyncio.sleep(0)
+                    next_yield = time.monotonic() + YIELD_EVERY_S
     live.feed_many(pending)
     rec = dec.recording(data.events, source=data.path)
     if data.damage:

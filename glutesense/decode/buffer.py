@@ -35,19 +35,16 @@ class StreamBuffer:
 
     def __init__(self, stream: StreamKind) -> None:
         self.stream = stream
-        self._t_rx_ns = array("q")
-        self._seq = array("q")
-        self._t_us = array("q")
+        self._ints = array("q")  # per block: t_rx_ns, seq, device_t_us, flags
         self._none = bytearray()
         self._fs_hz = array("d")
-        self._flags = array("q")
         self._markers: dict[int, int] = {}  # block index -> marker, for data blocks that carry one
         self._chunks: list[FloatArray] = []  # joined samples of whole runs, (n_samples, n_channels)
         self._chunk_sizes: list[list[int]] = []  # samples per block of each chunk
         self._open: list[FloatArray] = []  # samples of blocks not joined yet (one channel count)
 
     def __len__(self) -> int:
-        return len(self._t_rx_ns)
+        return len(self._fs_hz)
 
     def append(self, block: SampleBlock, t_rx_ns: int) -> None:
         """Keep ``block`` (of this buffer's stream), received at ``t_rx_ns``."""
@@ -57,13 +54,14 @@ class StreamBuffer:
             self._join()
         if block.marker is not None:
             self._markers[len(self)] = block.marker
-        self._t_rx_ns.append(t_rx_ns)
-        self._seq.append(0 if block.seq is None else block.seq)
-        self._t_us.append(0 if block.device_t_us is None else block.device_t_us)
-        none = (_NO_SEQ if block.seq is None else 0) | (_NO_CLOCK if block.device_t_us is None else 0)
-        self._none.append(none)
+        seq, t_us = block.seq, block.device_t_us
+        if seq is None or t_us is None:
+            self._none.append((_NO_SEQ if seq is None else 0) | (_NO_CLOCK if t_us is None else 0))
+            seq, t_us = seq or 0, t_us or 0
+        else:
+            self._none.append(0)
+        self._ints.extend((t_rx_ns, seq, t_us, block.flags))
         self._fs_hz.append(block.fs_hz)
-        self._flags.append(block.flags)
         self._open.append(block.data)
 
     def _join(self) -> None:
@@ -74,13 +72,12 @@ class StreamBuffer:
     @property
     def nbytes(self) -> int:
         """Bytes of samples and header fields held (what a longer session adds to)."""
-        heads = self._t_rx_ns, self._seq, self._t_us, self._fs_hz, self._flags
         samples = sum(c.nbytes for c in self._chunks) + sum(d.nbytes for d in self._open)
-        return samples + sum(a.itemsize * len(a) for a in heads) + len(self._none)
+        return samples + 8 * len(self._ints) + 8 * len(self._fs_hz) + len(self._none)
 
     def t_rx_ns(self) -> list[int]:
         """Each block's receive stamp, ns."""
-        return self._t_rx_ns.tolist()
+        return self._ints[0::4].tolist()
 
     def _datas(self) -> list[FloatArray]:
         datas: list[FloatArray] = []
@@ -92,13 +89,14 @@ class StreamBuffer:
     def packets(self) -> Packets:
         """The blocks as columns (what :func:`~glutesense.decode.timeline.timeline` reads)."""
         none = np.frombuffer(bytes(self._none), dtype=np.uint8)
+        ints = np.array(self._ints, dtype=np.int64).reshape(-1, 4)
         return Packets(
             self.stream,
             tuple(self._datas()),
             np.array(self._fs_hz, dtype=np.float64),
-            np.array(self._seq, dtype=np.int64),
-            np.array(self._t_us, dtype=np.int64),
-            np.array(self._flags, dtype=np.int64),
+            ints[:, 1].copy(),
+            ints[:, 2].copy(),
+            ints[:, 3].copy(),
             not (none & _NO_SEQ).any(),
             not (none & _NO_CLOCK).any(),
         )
@@ -106,7 +104,8 @@ class StreamBuffer:
     def blocks(self) -> list[SampleBlock]:
         """The blocks as they were appended (their samples are views into the joined arrays)."""
         datas = self._datas()
-        seq, t_us, fs_hz, flags = (a.tolist() for a in (self._seq, self._t_us, self._fs_hz, self._flags))
+        seq, t_us, flags = (self._ints[k::4].tolist() for k in (1, 2, 3))
+        fs_hz = self._fs_hz.tolist()
         fields = zip(seq, t_us, self._none, fs_hz, flags, datas, strict=True)
         return [
             SampleBlock(

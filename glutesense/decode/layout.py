@@ -112,12 +112,12 @@ def _place(tl: Timeline, starts: IntArray, end: int) -> tuple[FloatArray, BoolAr
     """The blocks' samples at grid index ``starts[i]`` onwards, ``(n_channels, end)``, NaN where none
     came, and which indices are covered.  Where blocks overlap, the later one wins."""
     datas = tl.packets.data
-    shapes = [d.shape for d in datas]
-    n_ch = max(c for _, c in shapes)
+    widths = {d.shape[1] for d in datas}
+    n_ch = max(widths)
     data = np.full((n_ch, end), np.nan)
     covered = np.zeros(end, bool)
-    n, c = shapes[0]
-    same = all(sh == (n, c) for sh in shapes)
+    n, c = datas[0].shape
+    same = len(widths) == 1 and bool((tl.n_samples == n).all())
     if same and (np.diff(starts) >= n).all():  # the usual case: equal packets that never overlap
         joined = np.concatenate(datas).T  # (c, n_blocks * n)
         cuts = [0, *(np.flatnonzero(np.diff(starts) != n) + 1).tolist(), len(starts)]

@@ -130,7 +130,7 @@ def test_stream_buffer_gives_back_the_blocks_it_was_given() -> None:
         given.append(block)
     assert len(buf) == len(given)
     assert buf.t_rx_ns() == [10**12 + k for k in range(len(given))]
-    assert buf.nbytes == sum(b.data.nbytes for b in given) + 41 * len(given)
+    assert buf.nbytes == sum(b.data.nbytes for b in given) + 41 * len(given)  # 5 x 8-byte fields + 1
     for a, b in zip(buf.blocks(), given, strict=True):
         assert (a.stream, a.seq, a.device_t_us, a.fs_hz, a.marker, a.flags) == (
             b.stream,

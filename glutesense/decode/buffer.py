@@ -3,11 +3,13 @@
 A session decoder keeps every block it decoded, so that ``recording()`` can lay the whole
 session out (and the live verdicts can read the session so far).  Kept as objects, a
 25-sample block costs about 500 bytes of Python objects beside its samples, and each is one
-more object for the garbage collector to walk: over a 30-minute session, memory grows by
-tens of megabytes more than the samples and the collector's full passes grow into stalls
-of tens of milliseconds.  :class:`StreamBuffer` keeps the samples of consecutive blocks in
-one array per few hundred blocks and their header fields in typed arrays (8 bytes each), and
-rebuilds the :class:`~glutesense.model.records.SampleBlock` objects only when asked.
+more object for the garbage collector to walk: over a 30-minute session, memory grew by
+about 40 MB more than the samples, and a full collection stalled the live path for over
+100 ms (``benchmarks/live_latency.py``, ``docs/performance.md``).  :class:`StreamBuffer`
+keeps the samples of consecutive blocks in one array per few hundred blocks and their header
+fields in typed arrays (41 bytes a block), gives them to
+:func:`~glutesense.decode.timeline.timeline` as columns, and rebuilds
+:class:`~glutesense.model.records.SampleBlock` objects only when asked.
 """
 
 from __future__ import annotations

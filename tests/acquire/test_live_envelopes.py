@@ -210,3 +210,9 @@ def test_feed_many_equals_feeding_block_by_block() -> None:
     for role in one.levels():
         np.testing.assert_allclose(many.history(role), one.history(role), rtol=0, atol=1e-9)
     assert many.rates_hz() == one.rates_hz()
+
+
+def test_the_c_loop_is_used_only_where_it_gives_sosfilt_numbers() -> None:
+    from glutesense.signal import filters
+
+    assert filters._sosfilt_kernel is None or filters._kernel_agrees()

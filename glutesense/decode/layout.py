@@ -8,6 +8,7 @@ holes, and lists the gaps.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from glutesense.decode.clockfit import ClockFit, fit_segments
 from glutesense.decode.timeline import ClockKey, Timeline
-from glutesense.model.arrays import FloatArray
+from glutesense.model.arrays import BoolArray, FloatArray, IntArray
 from glutesense.model.records import StreamKind
 
 
@@ -101,16 +102,34 @@ def lay_out(device: int, tl: Timeline, fits: Mapping[ClockKey, ClockFit], start_
     seg_t0 = [float(fits[k].to_host(tl.t_dev0_s[j])[()]) - start_s for j, k in enumerate(tl.keys)]
     t0_s = seg_t0[0]
     offsets, end = _segment_offsets(tl, seg_t0, fs_session)
-    n_ch = max(b.data.shape[1] for b in tl.blocks)
-    data = np.full((n_ch, end), np.nan)
-    covered = np.zeros(end, bool)
-    for i, b in enumerate(tl.blocks):
-        p = offsets[int(tl.seg[i])] + int(tl.pos[i])
-        data[: b.data.shape[1], p : p + b.n_samples] = b.data.T
-        covered[p : p + b.n_samples] = True
+    data, covered = _place(tl, np.asarray(offsets, dtype=np.int64)[tl.seg] + tl.pos, end)
     gaps = tuple((t0_s + s / fs_session, (stop - s) / fs_session) for s, stop in _holes(covered))
     n_dropped = round((~covered).sum() / tl.per_packet) if tl.per_packet else 0
     return LaidStream(device, tl.kind, fs_session, t0_s, data, gaps, n_dropped, tl.n_duplicates, len(tl.keys))
+
+
+def _place(tl: Timeline, starts: IntArray, end: int) -> tuple[FloatArray, BoolArray]:
+    """The blocks' samples at grid index ``starts[i]`` onwards, ``(n_channels, end)``, NaN where none
+    came, and which indices are covered.  Where blocks overlap, the later one wins."""
+    datas = tl.packets.data
+    widths = {d.shape[1] for d in datas}
+    n_ch = max(widths)
+    data = np.full((n_ch, end), np.nan)
+    covered = np.zeros(end, bool)
+    n, c = datas[0].shape
+    same = len(widths) == 1 and bool((tl.n_samples == n).all())
+    if same and (np.diff(starts) >= n).all():  # the usual case: equal packets that never overlap
+        joined = np.concatenate(datas).T  # (c, n_blocks * n)
+        cuts = [0, *(np.flatnonzero(np.diff(starts) != n) + 1).tolist(), len(starts)]
+        for first, stop in itertools.pairwise(cuts):  # runs of back-to-back packets, one slice each
+            p, m = int(starts[first]), (stop - first) * n
+            data[:c, p : p + m] = joined[:, first * n : first * n + m]
+            covered[p : p + m] = True
+        return data, covered
+    for p, d in zip(starts.tolist(), datas, strict=True):
+        data[: d.shape[1], p : p + d.shape[0]] = d.T
+        covered[p : p + d.shape[0]] = True
+    return data, covered
 
 
 def _segment_offsets(tl: Timeline, seg_t0: list[float], fs_session: float) -> tuple[list[int], int]:
@@ -122,7 +141,7 @@ def _segment_offsets(tl: Timeline, seg_t0: list[float], fs_session: float) -> tu
         at = max(round((seg_t0[j] - seg_t0[0]) * fs_session), end)
         offsets.append(at)
         last = sel[-1]
-        end = at + int(tl.pos[last]) + tl.blocks[last].n_samples
+        end = at + int(tl.pos[last]) + tl.packets.data[last].shape[0]
     return offsets, end
 
 

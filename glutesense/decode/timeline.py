@@ -35,6 +35,66 @@ without one."""
 
 
 @dataclass(frozen=True)
+class Packets:
+    """One (device, stream)'s decoded packets as columns, in arrival order: what :func:`timeline`
+    reads of their :class:`~glutesense.model.records.SampleBlock` objects.
+
+    Attributes
+    ----------
+    kind : StreamKind
+    data : tuple of ndarray
+        Each packet's samples, ``(n_samples, n_channels)``.
+    fs_hz, seq, device_t_us, flags : ndarray, shape (n_packets,)
+        The blocks' fields (``seq`` and ``device_t_us`` 0 where a block has none).
+    has_seq, has_clock : bool
+        Whether every packet has a counter, a device clock stamp.
+    """
+
+    kind: StreamKind
+    data: tuple[FloatArray, ...]
+    fs_hz: FloatArray
+    seq: IntArray
+    device_t_us: IntArray
+    flags: IntArray
+    has_seq: bool
+    has_clock: bool
+
+    @classmethod
+    def from_blocks(cls, blocks: Sequence[SampleBlock]) -> Packets:
+        return cls(
+            blocks[0].stream,
+            tuple(b.data for b in blocks),
+            np.array([b.fs_hz for b in blocks], dtype=np.float64),
+            np.array([b.seq or 0 for b in blocks], dtype=np.int64),
+            np.array([b.device_t_us or 0 for b in blocks], dtype=np.int64),
+            np.array([b.flags for b in blocks], dtype=np.int64),
+            all(b.seq is not None for b in blocks),
+            all(b.device_t_us is not None for b in blocks),
+        )
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def n_samples(self) -> IntArray:
+        """Samples in each packet."""
+        return np.array([d.shape[0] for d in self.data], dtype=np.int64)
+
+    def take(self, idx: IntArray) -> Packets:
+        """The packets at ``idx``, in that order."""
+        return Packets(
+            self.kind,
+            tuple(self.data[i] for i in idx.tolist()),
+            self.fs_hz[idx],
+            self.seq[idx],
+            self.device_t_us[idx],
+            self.flags[idx],
+            self.has_seq,
+            self.has_clock,
+        )
+
+
+@dataclass(frozen=True)
 class Timeline:
     """One stream's kept packets on its device's time axis, split into gap-free segments.
 
@@ -45,7 +105,7 @@ class Timeline:
         Where the positions come from.
     fs_hz : float
         The stream's rate on the device clock (measured from arrival for ``Timing.ARRIVAL``).
-    blocks : tuple of SampleBlock
+    packets : Packets
         The kept packets (duplicates dropped), in arrival order.
     t_rx_s : ndarray, shape (n_kept,)
         Host receive time of each kept packet, s (monotonic clock).
@@ -66,7 +126,7 @@ class Timeline:
     kind: StreamKind
     timing: Timing
     fs_hz: float
-    blocks: tuple[SampleBlock, ...]
+    packets: Packets
     t_rx_s: FloatArray
     pos: IntArray
     seg: IntArray
@@ -78,45 +138,49 @@ class Timeline:
     @property
     def n_samples(self) -> IntArray:
         """Samples in each kept packet."""
-        return np.array([b.n_samples for b in self.blocks], dtype=np.int64)
+        return self.packets.n_samples
 
 
-def timing_of(blocks: Sequence[SampleBlock], *, has_device_clock: bool) -> Timing:
-    """The best timing source every block of a stream supports."""
-    if has_device_clock and all(b.device_t_us is not None for b in blocks):
+def timing_of(packets: Packets, *, has_device_clock: bool) -> Timing:
+    """The best timing source every packet of a stream supports."""
+    if has_device_clock and packets.has_clock:
         return Timing.DEVICE_CLOCK
-    if all(b.seq is not None for b in blocks):
+    if packets.has_seq:
         return Timing.COUNTER
     return Timing.ARRIVAL
 
 
-def timeline(blocks: Sequence[SampleBlock], t_rx_ns: Sequence[int], *, has_device_clock: bool) -> Timeline:
+def timeline(
+    blocks: Sequence[SampleBlock] | Packets, t_rx_ns: Sequence[int], *, has_device_clock: bool
+) -> Timeline:
     """Sample positions, duplicates and gap-free segments of one stream's packets.
 
     Parameters
     ----------
-    blocks : sequence of SampleBlock
-        One (device, stream)'s decoded blocks, in arrival order, at least one.
+    blocks : sequence of SampleBlock, or Packets
+        One (device, stream)'s decoded blocks (or the same as columns), in arrival order,
+        at least one.
     t_rx_ns : sequence of int
         Host receive stamp of each block's packet, ns.
     has_device_clock : bool
         Whether the device's profile stamps packets with a device clock.
     """
-    kind = blocks[0].stream
+    pk = blocks if isinstance(blocks, Packets) else Packets.from_blocks(blocks)
+    kind = pk.kind
     t_rx = np.asarray(t_rx_ns, dtype=np.float64) / 1e9
-    n = np.array([b.n_samples for b in blocks], dtype=np.int64)
+    n = pk.n_samples
     per_packet = int(np.median(n))
-    fs = float(np.median([b.fs_hz for b in blocks]))
-    timing = timing_of(blocks, has_device_clock=has_device_clock)
-    t_us = unwrap_counter([b.device_t_us or 0 for b in blocks], CLOCK_MODULUS)
+    fs = float(np.median(pk.fs_hz))
+    timing = timing_of(pk, has_device_clock=has_device_clock)
+    t_us = unwrap_counter(pk.device_t_us, CLOCK_MODULUS)
     if timing is Timing.DEVICE_CLOCK:
         pos = np.rint((t_us - t_us[0]) * fs / 1e6).astype(np.int64)
     elif timing is Timing.COUNTER:
-        pos = _counter_positions(blocks, n, per_packet)
+        pos = _counter_positions(pk.seq, n, per_packet)
     else:
         pos = np.concatenate(([0], np.cumsum(n)[:-1]))
         fs = _rate_from_arrival(n, t_rx, fs)
-    seg = _segments(blocks, timing, t_rx, pos, fs)
+    seg = _segments(pk.flags, timing, t_rx, pos, fs)
     keep = _keep_forward(pos, seg)
     kept = np.flatnonzero(keep)
     uniq, seg_k = np.unique(seg[kept], return_inverse=True)
@@ -130,21 +194,21 @@ def timeline(blocks: Sequence[SampleBlock], t_rx_ns: Sequence[int], *, has_devic
         kind=kind,
         timing=timing,
         fs_hz=fs,
-        blocks=tuple(blocks[int(i)] for i in kept),
+        packets=pk if kept.size == len(pk) else pk.take(kept),
         t_rx_s=t_rx[kept],
         pos=pos[kept],
         seg=seg_k.astype(np.int64),
         keys=keys,
         t_dev0_s=t_dev0,
-        n_duplicates=int(len(blocks) - kept.size),
+        n_duplicates=int(len(pk) - kept.size),
         per_packet=float(per_packet),
     )
 
 
-def _counter_positions(blocks: Sequence[SampleBlock], n: IntArray, per_packet: int) -> IntArray:
+def _counter_positions(seq_sent: IntArray, n: IntArray, per_packet: int) -> IntArray:
     """Each packet follows the previous one's samples; a counter jump inserts the lost
     packets' samples (at the median packet size); a repeat (position -1) is a duplicate."""
-    seq = unwrap_counter([b.seq or 0 for b in blocks], SEQ_MODULUS)
+    seq = unwrap_counter(seq_sent, SEQ_MODULUS)
     step = np.diff(seq)
     advance = np.where(step > 0, n[:-1] + (step - 1) * per_packet, -1)
     pos = np.concatenate(([0], np.cumsum(np.maximum(advance, 0))))
@@ -152,16 +216,14 @@ def _counter_positions(blocks: Sequence[SampleBlock], n: IntArray, per_packet: i
     return pos
 
 
-def _segments(
-    blocks: Sequence[SampleBlock], timing: Timing, t_rx_s: FloatArray, pos: IntArray, fs_hz: float
-) -> IntArray:
+def _segments(flags: IntArray, timing: Timing, t_rx_s: FloatArray, pos: IntArray, fs_hz: float) -> IntArray:
     """Segment number per packet: a restarted device clock, or (without a clock) an arrival
     later than the positions allow, starts a new one."""
-    restart = np.array([bool(b.flags & FLAG_CLOCK_RESTART) for b in blocks])
+    restart = (flags & FLAG_CLOCK_RESTART) != 0
     restart[0] = False
     if timing is Timing.DEVICE_CLOCK:
         return np.cumsum(restart)
-    late = np.zeros(len(blocks), bool)
+    late = np.zeros(flags.size, bool)
     late[1:] = (np.diff(t_rx_s) - np.diff(pos) / fs_hz) > SEGMENT_BREAK_S
     late[1:] &= np.diff(pos) >= 0
     return np.cumsum(restart | late)

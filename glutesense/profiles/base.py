@@ -29,6 +29,14 @@ class MalformedPacket(ValueError):
 
 
 class Decoder(Protocol):
+    """Decodes one notification at a time.
+
+    A decoder may also offer ``decode_many(chars, payloads)``: the result of
+    :meth:`decode` for each packet in order (its blocks, or the :class:`MalformedPacket`
+    it raises, returned, not raised), computed in fewer steps; replay and whole-file
+    decoding use it where it exists (``diy-v1``).
+    """
+
     def decode(self, char: int, payload: bytes) -> tuple[SampleBlock, ...]:
         """Decode one notification from notify characteristic number ``char``."""
         ...

@@ -26,6 +26,7 @@ accelerometer 1/4096 g per count (±8 g), gyroscope 1/16.4 deg/s per count
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,49 +104,134 @@ def encode(p: Packet) -> bytes:
     return head + counts.astype("<i2", copy=False).tobytes(order="C")
 
 
-def parse(payload: bytes) -> Packet:
-    """Parse wire bytes into a :class:`Packet`, or raise :class:`MalformedPacket`."""
+_STREAMS = {int(k): k for k in StreamKind}
+
+
+def _header(payload: bytes) -> tuple[StreamKind, int, int, int, int, int, int]:
+    """The checked header: ``(stream, flags, n_channels, seq, t_us, fs_hz, n_samples)``.
+
+    Raises :class:`MalformedPacket` for anything :func:`parse` refuses.
+    """
     if len(payload) < HEADER_SIZE:
         raise MalformedPacket(f"diy-v1 packet of {len(payload)} bytes is shorter than its 14-byte header")
     version, stream_id, flags, n_ch, seq, t_us, fs_hz, n_samples = HEADER.unpack_from(payload)
     if version != VERSION:
         raise MalformedPacket(f"diy-v1 packet has version {version}, expected {VERSION}")
-    try:
-        stream = StreamKind(stream_id)
-    except ValueError:
-        raise MalformedPacket(f"diy-v1 packet has unknown stream id {stream_id}") from None
-    body = payload[HEADER_SIZE:]
+    stream = _STREAMS.get(stream_id)
+    if stream is None:
+        raise MalformedPacket(f"diy-v1 packet has unknown stream id {stream_id}")
+    n_body = len(payload) - HEADER_SIZE
     if stream is StreamKind.MARK:
-        if len(body) != MARKER.size or n_ch or n_samples:
+        if n_body != MARKER.size or n_ch or n_samples:
             raise MalformedPacket("diy-v1 MARK packet must carry exactly a u16 marker id")
-        (marker,) = MARKER.unpack(body)
-        return Packet(stream, seq, t_us, fs_hz, np.zeros((0, 0), np.int16), flags, marker)
+        return stream, flags, n_ch, seq, t_us, fs_hz, n_samples
     if fs_hz == 0:
         raise MalformedPacket("diy-v1 data packet has a sample rate of 0 Hz")
     expected = 2 * n_ch * n_samples
-    if len(body) != expected:
+    if n_body != expected:
         raise MalformedPacket(
             f"diy-v1 packet declares {n_samples} samples x {n_ch} channels ({expected} bytes) "
-            f"but carries {len(body)} bytes"
+            f"but carries {n_body} bytes"
         )
     want = len(_SCALES[stream])
     if n_ch == 0 or n_ch > want:
         raise MalformedPacket(f"diy-v1 {stream.name} packet has {n_ch} channels (1..{want} allowed)")
-    counts = np.frombuffer(body, dtype="<i2").reshape(n_samples, n_ch).astype(np.int16)
-    return Packet(stream, seq, t_us, fs_hz, counts, flags)
+    return stream, flags, n_ch, seq, t_us, fs_hz, n_samples
+
+
+def _counts(payload: bytes, n_samples: int, n_ch: int) -> npt.NDArray[np.int16]:
+    """The samples of a checked data packet, ``(n_samples, n_channels)``, a read-only view of ``payload``."""
+    return np.frombuffer(payload, dtype="<i2", offset=HEADER_SIZE).reshape(n_samples, n_ch)
+
+
+def parse(payload: bytes) -> Packet:
+    """Parse wire bytes into a :class:`Packet`, or raise :class:`MalformedPacket`."""
+    stream, flags, n_ch, seq, t_us, fs_hz, n_samples = _header(payload)
+    if stream is StreamKind.MARK:
+        (marker,) = MARKER.unpack_from(payload, HEADER_SIZE)
+        return Packet(stream, seq, t_us, fs_hz, np.zeros((0, 0), np.int16), flags, marker)
+    return Packet(stream, seq, t_us, fs_hz, _counts(payload, n_samples, n_ch).astype(np.int16), flags)
 
 
 class DiyV1Decoder:
-    """Stateless diy-v1 decoder: counts to core units."""
+    """Stateless diy-v1 decoder: counts to core units (straight from the payload, no copy in counts)."""
 
     def decode(self, char: int, payload: bytes) -> tuple[SampleBlock, ...]:
-        p = parse(payload)
-        if p.stream is StreamKind.MARK:
-            data = np.zeros((0, 0))
-            return (SampleBlock(p.stream, p.seq, p.t_us, 0.0, data, marker=p.marker, flags=p.flags),)
-        n_ch = p.counts.shape[1]
-        data = p.counts.astype(np.float64) * _SCALES[p.stream][:n_ch]
-        return (SampleBlock(p.stream, p.seq, p.t_us, float(p.fs_hz), data, flags=p.flags),)
+        stream, flags, n_ch, seq, t_us, fs_hz, n_samples = _header(payload)
+        if stream is StreamKind.MARK:
+            (marker,) = MARKER.unpack_from(payload, HEADER_SIZE)
+            return (SampleBlock(stream, seq, t_us, 0.0, np.zeros((0, 0)), marker=marker, flags=flags),)
+        data = _counts(payload, n_samples, n_ch) * _SCALES[stream][:n_ch]
+        return (SampleBlock(stream, seq, t_us, float(fs_hz), data, flags=flags),)
+
+    def decode_many(
+        self, chars: Sequence[int], payloads: Sequence[bytes]
+    ) -> list[tuple[SampleBlock, ...] | MalformedPacket]:
+        """:meth:`decode` of each packet (its blocks, or the error it raises), in order.
+
+        Runs of data packets of one length and shape are read with one NumPy call; anything
+        else (markers, malformed packets, mixed shapes) goes through :meth:`decode`.
+        """
+        out: list[tuple[SampleBlock, ...] | MalformedPacket | None] = [None] * len(payloads)
+        by_length: dict[int, list[int]] = {}
+        for i, p in enumerate(payloads):
+            by_length.setdefault(len(p), []).append(i)
+        for length, idx in by_length.items():
+            blocks = _same_shape([payloads[i] for i in idx], length)
+            for k, i in enumerate(idx):
+                if blocks is not None:
+                    out[i] = (blocks[k],)
+                    continue
+                try:
+                    out[i] = self.decode(chars[i], payloads[i])
+                except MalformedPacket as e:
+                    out[i] = e
+        return out  # type: ignore[return-value]  # every slot filled
+
+
+_HEADER_DTYPE = np.dtype(  # HEADER as a NumPy record (packed, little-endian)
+    [
+        ("version", "u1"),
+        ("stream", "u1"),
+        ("flags", "u1"),
+        ("n_ch", "u1"),
+        ("seq", "<u2"),
+        ("t_us", "<u4"),
+        ("fs_hz", "<u2"),
+        ("n_samples", "<u2"),
+    ]
+)
+
+
+def _same_shape(payloads: list[bytes], length: int) -> list[SampleBlock] | None:
+    """The blocks of data packets of one ``length``, if all are valid with one stream and shape."""
+    if length <= HEADER_SIZE or len(payloads) < 2:
+        return None
+    raw = np.frombuffer(b"".join(payloads), dtype=np.uint8).reshape(len(payloads), length)
+    head = np.ascontiguousarray(raw[:, :HEADER_SIZE]).view(_HEADER_DTYPE)[:, 0]
+    stream_id, n_ch, n_samples = int(head["stream"][0]), int(head["n_ch"][0]), int(head["n_samples"][0])
+    stream = _STREAMS.get(stream_id)
+    if (
+        stream not in _SCALES
+        or not 0 < n_ch <= len(_SCALES[stream])
+        or 2 * n_ch * n_samples != length - HEADER_SIZE
+        or (head["version"] != VERSION).any()
+        or (head["stream"] != stream_id).any()
+        or (head["n_ch"] != n_ch).any()
+        or (head["n_samples"] != n_samples).any()
+        or (head["fs_hz"] == 0).any()
+    ):
+        return None
+    counts = np.ascontiguousarray(raw[:, HEADER_SIZE:]).view("<i2").reshape(len(payloads), n_samples, n_ch)
+    data = counts * _SCALES[stream][:n_ch]
+    fields = zip(
+        *(head[name].tolist() for name in ("seq", "t_us", "fs_hz", "flags")),
+        strict=True,
+    )
+    return [
+        SampleBlock(stream, seq, t_us, float(fs), data[k], flags=flags)
+        for k, (seq, t_us, fs, flags) in enumerate(fields)
+    ]
 
 
 def marker_command(marker_id: int, label: str = "") -> bytes:

@@ -83,7 +83,9 @@ EXTREME = [
 
 
 # ------------------------------------------------------------------------------------------ kills
-def _one_kill(out: Path, rng: random.Random) -> tuple[bool, float, str]:
+def kill_once(out: Path, rng: random.Random) -> tuple[bool, float, str]:
+    """Record (real time) into ``out``, SIGKILL at a random moment, read the file back: (intact up to
+    the tail, seconds between the last packet on disk and the kill, why not)."""
     cmd = [sys.executable, "-m", "glutesense.cli.main", "record", "--device", "sim", "--reps", "3"]
     cmd += ["--subject", "K1", "--out", str(out)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
@@ -116,7 +118,7 @@ def _one_kill(out: Path, rng: random.Random) -> tuple[bool, float, str]:
 def kill_storm(n: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
     losses, failures = [], []
     for i in range(n):
-        ok, loss_s, why = _one_kill(tmp / f"kill{i}.gses", rng)
+        ok, loss_s, why = kill_once(tmp / f"kill{i}.gses", rng)
         if ok:
             losses.append(loss_s)
         else:

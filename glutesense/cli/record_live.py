@@ -8,6 +8,8 @@
 * :meth:`~LiveRecording.open_writer`: the session metadata, the writer (or LSL publisher) and
   the live decoder + envelopes;
 * :meth:`~LiveRecording.on_status`: packets into the live envelopes, the status to the display;
+* the signal-quality gate before the test (:class:`~glutesense.acquire.gate.GateStep`, unless
+  ``--skip-gate``), shown by :meth:`~LiveRecording.show_gate`;
 * :meth:`~LiveRecording.links`: one :class:`~glutesense.transport.ble.SensorLink` per device.
 """
 
@@ -17,15 +19,18 @@ import datetime as dt
 import math
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from glutesense.acquire.gate import GateStep, gate_schedule, with_gate
 from glutesense.acquire.live import LiveEnvelopes
-from glutesense.acquire.ports import Link
+from glutesense.acquire.ports import Link, Writer
 from glutesense.acquire.status import RecorderStatus, RecordResult
 from glutesense.cli.display import Display
 from glutesense.cli.errors import UsageError
 from glutesense.cli.record_request import RecordRequest, mapped_channels, setup_warning
 from glutesense.decode.decoder import SessionDecoder
+from glutesense.model.gate import GateReport, Level
 from glutesense.session import SessionWriter
 from glutesense.version import __version__
 
@@ -79,15 +84,28 @@ class LiveRecording:
         self.decoder: SessionDecoder | None = None
         self.live: LiveEnvelopes | None = None
         self.meta_extra = session_meta(req)
+        self.gate: GateStep | None = None
+        if req.gate:
+            self.gate = GateStep(lambda: self.decoder, on_report=self.show_gate)
 
     def schedule(self) -> Any:
         from glutesense.acquire.recorder import build_schedule
 
         r = self.req
         try:
-            return build_schedule(r.protocol, r.reps, r.sides, r.rest_s, r.rep_period_s, r.hold_s)
+            schedule = build_schedule(r.protocol, r.reps, r.sides, r.rest_s, r.rep_period_s, r.hold_s)
         except ValueError as e:
             raise UsageError(str(e)) from None
+        return with_gate(gate_schedule(r.sides), schedule) if self.gate is not None else schedule
+
+    def show_gate(self, report: GateReport, t_s: float) -> None:
+        """The gate's outcome on the display: a summary line, then each check that did not pass."""
+        n_channels = len({c.channel for c in report.checks if c.channel})
+        note = f" ({report.note})" if report.note else ""
+        self.view.line(t_s, f"signal check: {report.level.value} ({n_channels} channels){note}")
+        for c in report.checks:
+            if c.level is not Level.PASS:
+                self.view.line(t_s, f"signal check: {c.line()}")
 
     def channels(self, profile: Any) -> dict[str, list[dict[str, Any]]] | None:
         """Device channels with ``--map`` applied to device 0; notes why a device cannot carry a pair."""
@@ -98,7 +116,7 @@ class LiveRecording:
         self.setups.append(setup_warning(profile.name, mapped))
         return mapped
 
-    def open_writer(self, meta: Mapping[str, Any]) -> SessionWriter:
+    def open_writer(self, meta: Mapping[str, Any]) -> Writer:
         full = {**self.meta_extra, **meta}
         # a pair of glute max + hamstring channels on any one device is enough
         pair_warnings = [] if None in self.setups else [w for w in self.setups if w]
@@ -108,12 +126,12 @@ class LiveRecording:
             self.warnings = warnings
         self.decoder = SessionDecoder(full)
         self.live = LiveEnvelopes(self.decoder.devices)
-        writer = SessionWriter(self.req.out, full)
+        writer: Writer = SessionWriter(self.req.out, full)
         if self.req.lsl:
             from glutesense.lsl.outlet import LslPublisher
 
-            return LslPublisher(writer, full, self.clock.now_ns())  # type: ignore[return-value]
-        return writer
+            writer = LslPublisher(writer, full, self.clock.now_ns())
+        return self.gate.wrap(writer) if self.gate is not None else writer
 
     def on_status(self, s: RecorderStatus) -> None:
         dec, live = self.decoder, self.live
@@ -152,9 +170,14 @@ class LiveRecording:
                 self.clock,
                 on_status=self.on_status,
                 channels=self.channels,
+                before_block=None if self.gate is None else self.gate.before_block,
             )
         for warning in self.warnings:
             print(f"note: {warning}", file=sys.stderr)
+        report = None if self.gate is None else self.gate.report
+        if report is not None:
+            fixes = "\n".join(report.fixes) if report.level is Level.FAIL else result.message
+            result = replace(result, gate=report.level.value, message=fixes)
         return result
 
 

@@ -36,6 +36,8 @@ class RecordRequest:
     plain: bool | None = False
     """Plain timestamped lines (True), the rich view (False, silent without a terminal), or
     plain exactly when standard output is not a terminal (None, ``record``'s default)."""
+    gate: bool = False
+    """Run the signal-quality gate before the test (``record``'s default; ``--skip-gate``)."""
 
     @property
     def all_devices(self) -> tuple[str, ...]:

@@ -196,6 +196,7 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         lsl=bool(getattr(args, "lsl", False)),
         plain=True if getattr(args, "plain", False) else (None if hasattr(args, "plain") else False),
         gate=not getattr(args, "skip_gate", True),
+        verdicts=hasattr(args, "skip_gate"),
     )
 
 

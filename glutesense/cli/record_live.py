@@ -7,7 +7,8 @@
 * :meth:`~LiveRecording.channels`: the ``--map`` of device 0 and each device's setup warning;
 * :meth:`~LiveRecording.open_writer`: the session metadata, the writer (or LSL publisher) and
   the live decoder + envelopes;
-* :meth:`~LiveRecording.on_status`: packets into the live envelopes, the status to the display;
+* :meth:`~LiveRecording.on_status`: packets into the live envelopes, the status to the display,
+  and each rep's verdict (:class:`~glutesense.acquire.rep_verdicts.RepVerdicts`) once it is over;
 * the signal-quality gate before the test (:class:`~glutesense.acquire.gate.GateStep`, unless
   ``--skip-gate``), shown by :meth:`~LiveRecording.show_gate`;
 * :meth:`~LiveRecording.links`: one :class:`~glutesense.transport.ble.SensorLink` per device.
@@ -25,6 +26,7 @@ from typing import Any
 from glutesense.acquire.gate import GateStep, gate_schedule, with_gate
 from glutesense.acquire.live import LiveEnvelopes
 from glutesense.acquire.ports import Link, Writer
+from glutesense.acquire.rep_verdicts import RepVerdicts
 from glutesense.acquire.status import RecorderStatus, RecordResult
 from glutesense.cli.display import Display
 from glutesense.cli.errors import UsageError
@@ -87,6 +89,8 @@ class LiveRecording:
         self.gate: GateStep | None = None
         if req.gate:
             self.gate = GateStep(lambda: self.decoder, on_report=self.show_gate)
+        background = not math.isinf(req.speed)  # in virtual time, the analysis costs no session time
+        self.verdicts = RepVerdicts(req.protocol, background=background) if req.verdicts else None
 
     def schedule(self) -> Any:
         from glutesense.acquire.recorder import build_schedule
@@ -131,6 +135,8 @@ class LiveRecording:
             from glutesense.lsl.outlet import LslPublisher
 
             writer = LslPublisher(writer, full, self.clock.now_ns())
+        if self.verdicts is not None:
+            writer = self.verdicts.wrap(writer)
         return self.gate.wrap(writer) if self.gate is not None else writer
 
     def on_status(self, s: RecorderStatus) -> None:
@@ -140,6 +146,9 @@ class LiveRecording:
                 for block in dec.push(pkt):
                     live.feed(block)
         self.view.on_status(s, live)
+        if self.verdicts is not None:
+            for line in self.verdicts.tick(s.t_s, dec):
+                self.view.line(s.t_s, line)
 
     def links(self) -> list[Link]:
         from glutesense.profiles import get_profile
@@ -163,15 +172,20 @@ class LiveRecording:
 
         schedule = self.schedule()
         with self.view:
-            result = await record(
-                self.links,
-                self.open_writer,
-                schedule,
-                self.clock,
-                on_status=self.on_status,
-                channels=self.channels,
-                before_block=None if self.gate is None else self.gate.before_block,
-            )
+            try:
+                result = await record(
+                    self.links,
+                    self.open_writer,
+                    schedule,
+                    self.clock,
+                    on_status=self.on_status,
+                    channels=self.channels,
+                    before_block=None if self.gate is None else self.gate.before_block,
+                )
+            finally:
+                tail = self.verdicts.finish() if self.verdicts is not None else []
+            for line in tail:  # reps read in the background after the last status
+                self.view.line(result.duration_s, line)
         for warning in self.warnings:
             print(f"note: {warning}", file=sys.stderr)
         report = None if self.gate is None else self.gate.report

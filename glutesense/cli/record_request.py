@@ -38,6 +38,8 @@ class RecordRequest:
     plain exactly when standard output is not a terminal (None, ``record``'s default)."""
     gate: bool = False
     """Run the signal-quality gate before the test (``record``'s default; ``--skip-gate``)."""
+    verdicts: bool = False
+    """A verdict line after each rep (``record``), from the offline analysis of the data so far."""
 
     @property
     def all_devices(self) -> tuple[str, ...]:

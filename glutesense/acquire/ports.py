@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from typing import Protocol as TypingProtocol
 
@@ -48,3 +49,30 @@ class Writer(TypingProtocol):
 WriterFactory = Callable[[dict[str, Any]], Writer]
 """Called once, just after ``start_ns`` is taken, with the recorder's metadata
 (``start_ns``, ``devices``, ``time_scale``); returns the open writer."""
+
+
+@dataclass
+class EventTee:
+    """A writer that also hands every event to ``on_event`` (with ``side`` and ``rep`` from the extras)."""
+
+    inner: Writer
+    on_event: Callable[[Event], None]
+
+    def add_packet(self, pkt: RawPacket) -> None:
+        self.inner.add_packet(pkt)
+
+    def add_event(self, event: Event, **extra: Any) -> None:
+        self.inner.add_event(event, **extra)
+        rep = extra.get("rep", event.rep)
+        side = event.side
+        if side is None and isinstance(extra.get("side"), str):
+            from glutesense.model.roles import Side
+
+            side = Side(extra["side"])
+        self.on_event(Event(event.onset_s, event.duration_s, event.trial_type, side, rep))
+
+    def update_meta(self, patch: Mapping[str, Any]) -> None:
+        self.inner.update_meta(patch)
+
+    def close(self) -> None:
+        self.inner.close()

@@ -63,6 +63,7 @@ async def record(
     log_gaps: bool = True,
     settle_s: float = 1.0,
     resume_s: float = 3.0,
+    before_block: Callable[[ScheduledCue, float], bool] | None = None,
 ) -> RecordResult:
     """Connect, stream, run the guided ``schedule``, and write the session.
 
@@ -106,6 +107,8 @@ async def record(
     settle_s, resume_s : float
         How long after a rep's last cue a dropped link still interrupts it, and the least
         pause (countdown) before a repeated rep, session s.
+    before_block : callable, optional
+        ``before_block(first_cue, now_s)``: True ends the schedule there (:mod:`glutesense.acquire.gate`).
     """
     links = await connect_all(link_factory)
     try:
@@ -115,6 +118,7 @@ async def record(
         session = GuidedSession(
             links, writer, ordered, clock, start_ns, pacing, on_status=on_status, marks=marks
         )
+        session.before_block = before_block
         return await session.run()
     finally:
         for link in links:

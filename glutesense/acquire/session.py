@@ -91,6 +91,9 @@ class GuidedSession:
     stop : callable, optional
         Asked before each block: True ends the schedule there, as complete (a training set that
         ended because the muscle tired).
+    before_block : callable, optional
+        ``before_block(first_cue, now_s)``, asked before each block: True ends the schedule there,
+        as complete (a failed signal-quality gate, :class:`glutesense.acquire.gate.GateStep`).
     """
 
     def __init__(
@@ -105,8 +108,10 @@ class GuidedSession:
         on_status: Callable[[RecorderStatus], None] | None = None,
         marks: asyncio.Queue[str] | None = None,
         stop: Callable[[], bool] | None = None,
+        before_block: Callable[[ScheduledCue, float], bool] | None = None,
     ) -> None:
         self.stop = stop
+        self.before_block = before_block
         self.links = tuple(links)
         self.writer = writer
         self.schedule = tuple(schedule)
@@ -159,6 +164,8 @@ class GuidedSession:
         b = 0
         while b < len(blocks):
             if self.stop is not None and self.stop():
+                return True
+            if self.before_block is not None and self.before_block(blocks[b][0], self.now_s()):
                 return True
             following = blocks[b + 1][0] if b + 1 < len(blocks) else None
             outcome = await self.run_block(blocks[b], following)

@@ -80,6 +80,9 @@ class RecordResult:
     ground_truth : bool
         Whether the device published annotations (simulated ground truth), now in the metadata.
     message : str
+    gate : str
+        The signal-quality gate's outcome (``pass``, ``warn``, ``fail``; empty when none ran).  On
+        ``fail`` the test was not run and ``message`` lists the fixes.
     """
 
     start_ns: int
@@ -96,6 +99,7 @@ class RecordResult:
     ground_truth: bool
     message: str = ""
     n_interrupted: int = 0
+    gate: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -12,40 +12,16 @@ frequency reached the mark), and the recorder then ends the set.  Never prints: 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from glutesense.acquire.live import LiveEnvelopes
-from glutesense.acquire.ports import Writer
+from glutesense.acquire.ports import EventTee, Writer
 from glutesense.analysis.training import END_LABELS, GLUTES, SetSummary, TrainingSettings, summarize_set
 from glutesense.decode.decoder import SessionDecoder
-from glutesense.model.records import Event, RawPacket
+from glutesense.model.records import Event
 from glutesense.model.roles import Role
-
-
-@dataclass
-class _Tee:
-    """A writer that also tells the monitor about every event."""
-
-    inner: Writer
-    on_event: Callable[[Event], None]
-
-    def add_packet(self, pkt: RawPacket) -> None:
-        self.inner.add_packet(pkt)
-
-    def add_event(self, event: Event, **extra: Any) -> None:
-        self.inner.add_event(event, **extra)
-        rep = extra.get("rep", event.rep)
-        self.on_event(Event(event.onset_s, event.duration_s, event.trial_type, event.side, rep))
-
-    def update_meta(self, patch: Mapping[str, Any]) -> None:
-        self.inner.update_meta(patch)
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 @dataclass
@@ -73,7 +49,7 @@ class TrainingMonitor:
     _in_reference: bool = False
 
     def wrap(self, writer: Writer) -> Writer:
-        return _Tee(writer, self.on_event)
+        return EventTee(writer, self.on_event)
 
     def on_event(self, event: Event) -> None:
         self.events.append(event)

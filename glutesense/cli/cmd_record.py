@@ -59,6 +59,16 @@ def add_sim_args(p: argparse.ArgumentParser, *, speed: float) -> None:
         metavar="S[,S...]",
         help="drop the link at these device times, s (e.g. 8,15)",
     )
+    g.add_argument(
+        "--sim-fault",
+        action="append",
+        type=_fault,
+        metavar="KIND[:TARGET]",
+        help="an electrode fault of the virtual sensor (repeatable): loose:ROLE (the electrode barely "
+        "touches: noise, hum, a weak signal), dead:ROLE (no signal), mains[:ROLE] (strong 50 Hz hum on "
+        "that channel, or on all), swapped[:left|right] (that side's glute max and hamstring leads "
+        "swapped; default left); e.g. --sim-fault loose:glute_max_l --sim-fault mains",
+    )
 
 
 def _times(text: str) -> tuple[float, ...]:
@@ -66,6 +76,15 @@ def _times(text: str) -> tuple[float, ...]:
         return tuple(float(x) for x in text.split(",") if x.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected seconds separated by commas, got {text!r}") from None
+
+
+def _fault(text: str) -> str:
+    from glutesense.virtual.electrodes import parse_fault
+
+    try:
+        return parse_fault(text).text
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_args(p: argparse.ArgumentParser) -> None:
@@ -95,6 +114,13 @@ def add_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="plain timestamped lines (cues, link notices, gaps, counters) instead of the live view; "
         "the default when standard output is not a terminal",
+    )
+    p.add_argument(
+        "--skip-gate",
+        action="store_true",
+        help="skip the signal-quality check before the test (about 20 s: a rest, then a squeeze of each "
+        "glute and a heel press for each hamstring); without it a failed check stops with exit 2 and "
+        "the fixes",
     )
     p.add_argument(
         "--lsl", action="store_true", help="also publish the decoded streams and cues on Lab Streaming Layer"
@@ -139,6 +165,8 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         sim["false_starts"] = args.sim_false_starts
     if args.sim_drop:
         sim["drop_probability"] = args.sim_drop
+    if getattr(args, "sim_fault", None):
+        sim["electrode_faults"] = list(args.sim_fault)
     if args.sim_disconnect_at_s:
         times = args.sim_disconnect_at_s
         times = (times,) if isinstance(times, int | float) else tuple(times)
@@ -168,6 +196,8 @@ def request_from_args(args: argparse.Namespace, out: Path) -> RecordRequest:
         scan_timeout_s=args.scan_timeout,
         lsl=bool(getattr(args, "lsl", False)),
         plain=True if getattr(args, "plain", False) else (None if hasattr(args, "plain") else False),
+        gate=not getattr(args, "skip_gate", True),
+        verdicts=hasattr(args, "skip_gate"),
     )
 
 
@@ -222,6 +252,12 @@ def run(args: argparse.Namespace) -> int:
         f"session: {out}  ({result.duration_s:.1f} s, {decoded_counts(out, result.n_packets)}, "
         f"{result.n_disconnects} disconnects)"
     )
+    if result.gate == "fail":
+        say(f"signal check failed; the test was not run ({out} keeps the check):", file=sys.stderr)
+        for fix in result.message.split("\n"):
+            say(f"  - {fix}", file=sys.stderr)
+        say("fix these and record again, or add --skip-gate to record anyway", file=sys.stderr)
+        return 2
     if not result.completed:
         say(f"warning: the test did not complete: {result.message}", file=sys.stderr)
         return 1

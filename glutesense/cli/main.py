@@ -17,6 +17,7 @@ from glutesense.cli import (
     cmd_batch,
     cmd_check,
     cmd_demo,
+    cmd_doctor,
     cmd_export,
     cmd_record,
     cmd_replay,
@@ -104,6 +105,11 @@ _COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]]
         "examples:\n  glutesense export s01.gses --to edf s01.edf\n"
         "  glutesense export s01.gses --to csv s01.csv",
         cmd_export.add_args,
+    ),
+    "doctor": (
+        "is this machine ready to record from a real sensor? (Bluetooth, permissions, extras)",
+        "exit status: 0 ready, 1 not (each problem with its fix)\nexamples:\n  glutesense doctor",
+        cmd_doctor.add_args,
     ),
     "demo": (
         "virtual sensor -> recorded session -> report",

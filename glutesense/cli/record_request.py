@@ -36,6 +36,10 @@ class RecordRequest:
     plain: bool | None = False
     """Plain timestamped lines (True), the rich view (False, silent without a terminal), or
     plain exactly when standard output is not a terminal (None, ``record``'s default)."""
+    gate: bool = False
+    """Run the signal-quality gate before the test (``record``'s default; ``--skip-gate``)."""
+    verdicts: bool = False
+    """A verdict line after each rep (``record``), from the offline analysis of the data so far."""
 
     @property
     def all_devices(self) -> tuple[str, ...]:

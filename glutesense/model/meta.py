@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from glutesense.model.gate import GateReport
+
 
 def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, str):
@@ -52,6 +54,8 @@ class RecordingInfo:
         A virtual sensor's published truth, verbatim JSON on the device clock (schema owned by
         :mod:`glutesense.virtual.person`; :func:`glutesense.virtual.truth.truth_in_session_time`
         places it on the session clock).
+    gate : GateReport or None
+        The signal-quality gate ``record`` ran before the test (``meta["gate"]``), if any.
     """
 
     subject: str | None = None
@@ -62,6 +66,7 @@ class RecordingInfo:
     read_problem: str | None = None
     ground_truth: Mapping[str, Any] | None = None
     file_damage: tuple[FileDamage, ...] = ()
+    gate: GateReport | None = None
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> RecordingInfo:
@@ -78,6 +83,7 @@ class RecordingInfo:
             read_problem=_text(meta.get("read_problem")),
             ground_truth=truth if isinstance(truth, Mapping) else None,
             file_damage=FileDamage.many_from_json(meta.get("file_damage")),
+            gate=GateReport.from_json(meta.get("gate")),
         )
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from glutesense.clinical import SessionClinical, VerdictKind, norms
 from glutesense.model.records import Recording
 from glutesense.model.text import visible
+from glutesense.report.gate import gate_html
 from glutesense.report.placement import GENERAL, PLACEMENT_SVG, SITES
 
 if TYPE_CHECKING:
@@ -294,6 +295,8 @@ _QUALITY_NOTE = (
     "quality: 0-1, the share of usable samples times min(SNR / 12 dB, 1), which scales each "
     "burst's confidence in onsets.csv.</p>"
 )
+
+
 def damage_banner(recording: Recording | None) -> str:
     """A warning at the top of the page for every damaged span of the session file ('' if intact)."""
     if recording is None or not recording.info.file_damage:
@@ -344,7 +347,10 @@ def render_html(
         )
         + _fold(
             "Signal quality",
-            table_html(quality, text_cols=("channel", "notes")) + _QUALITY_NOTE + recording_notes(recording),
+            table_html(quality, text_cols=("channel", "notes"))
+            + _QUALITY_NOTE
+            + gate_html(recording)
+            + recording_notes(recording),
         )
         + _fold(
             "How this was measured",

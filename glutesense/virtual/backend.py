@@ -18,6 +18,7 @@ from bleak.backends.service import BleakGATTServiceCollection
 from glutesense.model.roles import Protocol
 from glutesense.transport.base import BackendPair
 from glutesense.transport.clock import Clock, MonotonicClock
+from glutesense.virtual.electrodes import parse_fault
 from glutesense.virtual.gatt import (
     AdvertisingScanner,
     SimulatedClientBackend,
@@ -179,11 +180,17 @@ def sensor_spec(
 
         sensor_kw["emg_roles"] = tuple(Role(r) for r in sensor_kw["emg_roles"])
     fault_kw = {k: opts.pop(k) for k in FAULT_KEYS if k in opts}
+    electrode_faults = tuple(parse_fault(str(f)) for f in opts.pop("electrode_faults", ()))
     if "disconnects_at_s" in fault_kw:
         fault_kw["disconnects_at_s"] = tuple(fault_kw["disconnects_at_s"])
     params = PersonParams.from_json(opts)
     return VirtualSensorSpec(
-        params=params, protocol=protocol, profile=profile, faults=Faults(**fault_kw), **sensor_kw
+        params=params,
+        protocol=protocol,
+        profile=profile,
+        faults=Faults(**fault_kw),
+        electrode_faults=electrode_faults,
+        **sensor_kw,
     )
 
 
@@ -206,7 +213,8 @@ def sim_backends(
         ``address``, ``device_t0_us``, ``drift_ppm``, ``seq_start``, ``emg_roles``) and
         :class:`~glutesense.virtual.sensor.Faults` fields (``drop_probability``,
         ``disconnect_at_s``, ``disconnects_at_s``, ``down_s``, ``duplicate_probability``,
-        ``burst_every_s``, ``never_answers``).
+        ``burst_every_s``, ``never_answers``), and ``electrode_faults``: fault texts such as
+        ``"loose:glute_max_l"`` (:func:`glutesense.virtual.electrodes.parse_fault`).
     profile : str
         Device profile the virtual sensor speaks (see :data:`glutesense.virtual.wire.WIRES`).
     """

@@ -8,7 +8,10 @@ Cue labels (DESIGN.md, events) the person answers here:
 * ``prompt``: a sitting-break prompt: the person answers it (stands and squeezes, after
   ``prompt_reaction_ms``) with probability ``prompt_answer_share``, or ignores it; the truth
   says which (``answered``);
-* ``relax``: let go of whatever squeeze is held.
+* ``relax``: let go of whatever squeeze is held;
+* ``gate_glute``, ``gate_press``, ``gate_relax``: the signal-quality gate's test contractions
+  before a guided test ("squeeze your left glute", "press your left heel into the floor"): one
+  muscle of one side clearly, its neighbour a little; held until ``gate_relax`` (not in the truth's reps).
 
 A ``:left``/``:right`` suffix squeezes one side only.  Pure state over the person's own plan
 (no clock, no I/O), like :mod:`glutesense.virtual.person`.
@@ -23,6 +26,8 @@ from glutesense.model.roles import Muscle, Role, Side
 from glutesense.virtual.shapes import Burst
 
 _HAMSTRING_SHARE = 0.3
+_GATE_MAIN_SHARE = 0.6
+_GATE_OTHER_SHARE = 0.12
 
 
 class Moves:
@@ -45,6 +50,9 @@ class Moves:
             "contract": self.contract,
             "prompt": self.prompt,
             "relax": self.relax,
+            "gate_glute": self.gate_glute,
+            "gate_press": self.gate_hamstring,
+            "gate_relax": self.relax,
         }
 
     def _squeeze(
@@ -55,6 +63,9 @@ class Moves:
         side: Side | None,
         share: float,
         reaction_s: float | None = None,
+        *,
+        hamstring_share: float = _HAMSTRING_SHARE,
+        in_truth: bool = True,
     ) -> None:
         p = self.person
         self.relax(t_cue_s, None)
@@ -68,10 +79,11 @@ class Moves:
             muscles[Role.emg(Muscle.GLUTE_MAX, s)] = p._activate(Muscle.GLUTE_MAX, s, t0, share)
             t_ham = t0 + p._u((20.0, 80.0), 1e-3)
             muscles[Role.emg(Muscle.HAMSTRING, s)] = p._activate(
-                Muscle.HAMSTRING, s, t_ham, _HAMSTRING_SHARE * share
+                Muscle.HAMSTRING, s, t_ham, hamstring_share * share
             )
             rep = self.make_rep(rep_no, s, label, t_cue_s, reaction, t0, muscles)
-            p._reps.append(rep)
+            if in_truth:
+                p._reps.append(rep)
             self.open.append(rep)
 
     def reference(self, t_cue_s: float, side: Side | None) -> None:
@@ -90,6 +102,24 @@ class Moves:
             self._squeeze("prompt", self.n_prompt, t_cue_s, side, p.params.squeeze_share, reaction_s)
         else:
             self.relax(t_cue_s, None)
+
+    def gate_glute(self, t_cue_s: float, side: Side | None) -> None:
+        share = _GATE_OTHER_SHARE / _GATE_MAIN_SHARE
+        s = side or Side.LEFT
+        self._squeeze("gate_glute", 0, t_cue_s, s, _GATE_MAIN_SHARE, hamstring_share=share, in_truth=False)
+
+    def gate_hamstring(self, t_cue_s: float, side: Side | None) -> None:
+        p = self.person
+        self.relax(t_cue_s, None)
+        s = side or Side.LEFT
+        _, t0 = p._start_after(t_cue_s)
+        muscles = {
+            Role.emg(Muscle.HAMSTRING, s): p._activate(Muscle.HAMSTRING, s, t0, _GATE_MAIN_SHARE),
+            Role.emg(Muscle.GLUTE_MAX, s): p._activate(
+                Muscle.GLUTE_MAX, s, t0 + p._u((20.0, 80.0), 1e-3), _GATE_OTHER_SHARE
+            ),
+        }
+        self.open.append(self.make_rep(0, s, "gate_press", t_cue_s, 0.0, t0, muscles))
 
     def relax(self, t_cue_s: float, side: Side | None) -> None:
         if not self.open:

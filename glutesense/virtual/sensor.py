@@ -35,7 +35,9 @@ from typing import Any
 import numpy as np
 
 from glutesense.model.arrays import FloatArray
+from glutesense.model.roles import Role
 from glutesense.transport.clock import Clock
+from glutesense.virtual.electrodes import Electrodes
 from glutesense.virtual.link import OneClientLink
 from glutesense.virtual.person import VirtualPerson
 from glutesense.virtual.spec import (
@@ -89,6 +91,8 @@ class VirtualSensor(OneClientLink):
         self._n_pad = 0 if n_hw is None else max(0, n_hw - len(roles))
         self._rng = np.random.default_rng([p.seed, 0xD1E])
         self._pad_rng = np.random.default_rng([p.seed, 0xBAD])
+        pads: list[Role | None] = [None] * self._n_pad
+        self._electrodes = Electrodes(spec.electrode_faults, [*roles, *pads], p.emg_fs_hz, p.mains_hz, p.seed)
         self._streams = tuple(_StreamState(s) for s in self.wire.streams(p.emg_fs_hz, p.imu_fs_hz))
         self._n_marks = 0
         self._t0_host_ns: int | None = None
@@ -111,7 +115,7 @@ class VirtualSensor(OneClientLink):
         if self._n_pad:
             pad = self.params.background_uv * self._pad_rng.standard_normal((n_samples, self._n_pad))
             values = np.hstack([values, pad])
-        return values
+        return self._electrodes.apply(values)
 
     def imu(self, n_samples: int) -> FloatArray:
         return self.person.generate_imu(n_samples)
@@ -311,6 +315,7 @@ class VirtualSensor(OneClientLink):
             "packets_duplicated": self.n_duplicated,
             "lost": [[p.stream.name.lower(), p.index, p.reason] for p in self.lost],
             "faults": self.spec.faults.to_json(),
+            "electrode_faults": [f.text for f in self.spec.electrode_faults],
             "host_t0_ns": self._t0_host_ns,
             "host_t0_note": "simulator only: the injected clock's reading at the first sample",
         }

@@ -10,6 +10,7 @@ from typing import Any
 
 from glutesense.model.records import StreamKind
 from glutesense.model.roles import Protocol, Role
+from glutesense.virtual.electrodes import ElectrodeFault
 from glutesense.virtual.link import LinkFaults
 from glutesense.virtual.params import PersonParams
 from glutesense.virtual.wire import (
@@ -77,6 +78,8 @@ class VirtualSensorSpec:
     seq_start : int
         First diy-v1 sequence number of every stream (near 0xFFFF to exercise wrap-around).
     faults : Faults
+    electrode_faults : tuple of ElectrodeFault
+        Loose, dead, hum-laden or swapped electrodes (:mod:`glutesense.virtual.electrodes`).
     firmware : str
         Firmware revision string (Device Information service).
     """
@@ -95,6 +98,7 @@ class VirtualSensorSpec:
     seq_start: int = 0
     faults: Faults = field(default_factory=Faults)
     firmware: str = ""
+    electrode_faults: tuple[ElectrodeFault, ...] = ()
 
     def __post_init__(self) -> None:
         wire = make_wire(self.profile)  # raises for a profile the simulator cannot speak

@@ -122,7 +122,9 @@ def _check(line: str, inputs: Path, tmp_path: Path) -> subprocess.CompletedProce
         (work / made).unlink(missing_ok=True)  # the example makes it; the folder has one for the others
     r = _gs(argv[1:], work)
     assert "Traceback" not in r.stderr, (line, r.stderr[-2000:])
-    if _needs_hardware(argv):
+    if argv[1] == "doctor":  # checks this machine's Bluetooth: 0 ready, 1 not (with the fixes)
+        assert r.returncode in (0, 1) and r.stdout.strip().splitlines()[-1].split()[0] in ("ready", "not")
+    elif _needs_hardware(argv):
         # no sensor / cluster here: the contract's one-line error, exit 2 (or success where there is one)
         assert r.returncode in (0, 2), (line, r.returncode, r.stderr[-2000:])
         if r.returncode == 2:

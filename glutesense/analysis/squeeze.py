@@ -7,15 +7,21 @@ Read on the EMG amplitude ``a(t)`` (the square root of the whitened short-bin po
 contraction (the burst of the detector's passes that covers most of the time after the cue):
 
 1. **Levels**: ``a0`` and SD are the median and robust SD of the amplitude in the ``local_ms`` before the
-   cue when the glute already works there (the stance glute's tone), else at rest; ``H`` is the
-   median amplitude over the last ``hold_share`` of the held burst.  A rise *clearly* leaves the
-   baseline when it reaches ``on = max(a0 + max(on_sd SD, on_share (H - a0)), on_ratio a0)``; ``off =
-   a0 + max(off_sd SD, off_share (H - a0))``; ``near = a0 + near_sd SD``.
+   cue when the glute already works there (the stance glute's tone: its median ``tone_sd`` resting SDs
+   above rest; the SD then the larger of the tone's and the rest's), else at rest; ``n`` is the resting
+   amplitude (the noise floor); ``H`` is the median amplitude over the last ``hold_share`` of the held
+   burst.  A rise *clearly* leaves the baseline when it reaches ``on = max(a0 + max(on_sd SD, on_share
+   (H - a0)), on_ratio n, sqrt(n^2 + on_ratio^2 (a0^2 - n^2)))``: by a margin over the baseline's own
+   fluctuation and over the hold, and with the *muscle's* amplitude (noise removed in power) grown
+   ``on_ratio`` times over its tone; ``off = a0 + max(off_sd SD, off_share (H - a0))``; ``near = a0 +
+   near_sd SD``.
 2. **The sustained rise** is where the amplitude first reaches half the hold level and then stays
    above ``on`` (``hold_fill`` of the time) for ``sustained_s``.
 3. **Rises** between the cue and it: each from where it left ``near`` to where it died back below
    ``max(off, a0 + relax_share (its peak - a0))`` without rising above ``on`` again within
-   ``merge_gap_ms``.  Those that died back are tries; the one still rising is the sustained squeeze,
+   ``merge_gap_ms`` (80 ms: longer than half a cycle of physiological tremor at 8-12 Hz, 40-60 ms, so
+   an attempt's own tremor and motor-unit wobble do not split it; a person who stops and tries again
+   relaxes for longer).  Those that died back are tries; the one still rising is the sustained squeeze,
    and its start is the *foot*.  A dip of the more smoothed amplitude (``dip_smooth_ms``) below
    ``dip_share`` of the preceding peak's excess splits a rise into two tries that did not relax; a dip
    below ``squeeze_dip_share`` between the foot and the point where the squeeze reaches 80 % of the hold
@@ -68,11 +74,12 @@ class _Levels:
         return (value - self.rest) / max(self.hold - self.rest, 1e-9)
 
 
-def _levels(amp: FloatArray, rest: slice, hold: float, cfg: SqueezeSettings) -> _Levels:
-    a0, sd = median_sd(amp[rest])
-    sd = max(sd, 1e-3)
+def _levels(base: tuple[float, float, float], hold: float, cfg: SqueezeSettings) -> _Levels:
+    """Levels of step 1; ``base = (a0, SD, n)`` with ``n`` the amplitude at rest (the noise floor)."""
+    a0, sd, n = base
     span = max(hold - a0, 0.0)
-    on = max(a0 + max(cfg.on_sd * sd, cfg.on_share * span), cfg.on_ratio * a0)
+    grown = np.sqrt(n**2 + cfg.on_ratio**2 * max(a0**2 - n**2, 0.0))
+    on = max(a0 + max(cfg.on_sd * sd, cfg.on_share * span), cfg.on_ratio * n, float(grown))
     off = a0 + max(cfg.off_sd * sd, cfg.off_share * span)
     return _Levels(a0, on, off, hold, a0 + cfg.near_sd * sd)
 
@@ -260,13 +267,21 @@ def _refit(
 
 def _baseline(
     amp: FloatArray, ps: PowerSeries, rest_bins: slice, cue_s: float, cfg: SqueezeSettings
-) -> slice:
-    """Bins of the level the squeeze starts from: the ``local_ms`` before the cue when the glute is
-    already working there (stance), else the resting window."""
+) -> tuple[float, float, float]:
+    """``(a0, SD, rest)`` of the level the squeeze starts from: the ``local_ms`` before the cue when the glute
+    is already working there (the stance tone lies ``tone_sd`` rest SDs above rest: over 800 ms of
+    50 ms windows the median's own error is about a quarter SD, so one SD is a real tone), else the
+    resting window.  The SD is the larger of the two: a weak tone (few motor units) fluctuates more
+    than rest, and a rise must clear that fluctuation, never less than the resting noise."""
     local = slice(ps.index(cue_s - cfg.local_ms / 1000.0), ps.index(cue_s))
     a_rest, sd_rest = median_sd(amp[rest_bins])
-    a_local = float(np.nanmedian(amp[local])) if local.stop > local.start else a_rest
-    return local if a_local > a_rest + cfg.off_sd * max(sd_rest, 1e-3) else rest_bins
+    sd_rest = max(sd_rest, 1e-3)
+    if local.stop - local.start < 4:
+        return a_rest, sd_rest, a_rest
+    a_local, sd_local = median_sd(amp[local])
+    if a_local > a_rest + cfg.tone_sd * sd_rest:
+        return a_local, max(sd_local, sd_rest), a_rest
+    return a_rest, sd_rest, a_rest
 
 
 def _onset(
@@ -318,7 +333,7 @@ def analyze_squeeze(
     if i_end - i_on < 4:
         return None
     hold = float(np.nanmedian(amp[i_end - max(2, round(cfg.hold_share * (i_end - i_on))) : i_end]))
-    lv = _levels(amp, _baseline(amp, ps, rest_bins, cue_s, cfg), hold, cfg)
+    lv = _levels(_baseline(amp, ps, rest_bins, cue_s, cfg), hold, cfg)
     if not hold > lv.on:
         return None
     i_cue = ps.index(cue_s)

@@ -33,8 +33,9 @@ class SqueezeSettings:
     fit_rest_ms: float = 150.0
     fit_prior_ms: float = 200.0
     local_ms: float = 800.0
+    tone_sd: float = 1.0
     relax_share: float = 0.25
-    merge_gap_ms: float = 60.0
+    merge_gap_ms: float = 80.0
     firm_level: float = 0.9
     foot_lead_ms: float = 150.0
 

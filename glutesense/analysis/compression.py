@@ -39,10 +39,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal as sps
 from scipy.ndimage import gaussian_filter1d
 
-from glutesense.analysis.fatigue import Spectrum, detrend_segments
+from glutesense.analysis.fatigue import Spectrum, welch_spectrum
 from glutesense.model.arrays import BoolArray, FloatArray
 from glutesense.signal.condition import EMG_BAND_HZ, adapt_band
 
@@ -82,19 +81,7 @@ class SetCompression:
 
 def padded_welch(x_uv: FloatArray, fs_hz: float, settings: CompressionSettings) -> Spectrum:
     """Welch PSD of ``x_uv`` (n,), µV, µV²/Hz, zero-padded ``settings.pad`` times."""
-    x = np.asarray(x_uv, dtype=np.float64)
-    nperseg = max(8, min(x.size, round(settings.segment_s * fs_hz)))
-    nfft = settings.pad * round(settings.segment_s * fs_hz)
-    f, p = sps.welch(
-        x,
-        fs=fs_hz,
-        window="hann",
-        nperseg=nperseg,
-        noverlap=nperseg // 2,
-        nfft=max(nfft, nperseg),
-        detrend=detrend_segments,
-    )
-    return Spectrum(np.asarray(f, dtype=np.float64), np.asarray(p, dtype=np.float64))
+    return welch_spectrum(x_uv, fs_hz, segment_s=settings.segment_s, pad=settings.pad)
 
 
 def smooth_log_frequency(f_hz: FloatArray, psd: FloatArray, width_ln: float) -> FloatArray:

@@ -134,12 +134,20 @@ def detrend_segments(d: FloatArray) -> FloatArray:
     return np.asarray(d - ((d @ t) / (t @ t))[..., None] * t, dtype=np.float64)
 
 
-def welch_spectrum(x_uv: FloatArray, fs_hz: float, *, segment_s: float = 0.25) -> Spectrum:
-    """Welch PSD of ``x_uv`` (n,), µV, at ``fs_hz``: Hann segments of ``segment_s``, 50 % overlap."""
+def welch_spectrum(x_uv: FloatArray, fs_hz: float, *, segment_s: float = 0.25, pad: int = 1) -> Spectrum:
+    """Welch PSD of ``x_uv`` (n,), µV, at ``fs_hz``: Hann segments of ``segment_s``, 50 % overlap,
+    each zero-padded to ``pad`` segment lengths when ``pad`` > 1."""
     x = np.asarray(x_uv, dtype=np.float64)
     nperseg = max(8, min(x.size, round(segment_s * fs_hz)))
+    nfft = None if pad == 1 else max(pad * round(segment_s * fs_hz), nperseg)
     f, p = sps.welch(
-        x, fs=fs_hz, window="hann", nperseg=nperseg, noverlap=nperseg // 2, detrend=detrend_segments
+        x,
+        fs=fs_hz,
+        window="hann",
+        nperseg=nperseg,
+        noverlap=nperseg // 2,
+        nfft=nfft,
+        detrend=detrend_segments,
     )
     return Spectrum(np.asarray(f, dtype=np.float64), np.asarray(p, dtype=np.float64))
 

@@ -267,10 +267,14 @@ def fit_rise(
         "n_iter": float(n_iter),
         "outlier_ratio": _wh_quantile(nu, outlier_z),
     }
-    fit = _fit_cells_kernel if use_kernel() else _fit_cells_numpy
+    kernel = use_kernel()
+    named = [(sh.value, r) for sh, r in models]  # the kernel's models, named once per fit
 
     def evaluate(mask: BoolArray, out: FloatArray) -> None:
-        fit(t, p, onsets, models, mask, out, **kw)
+        if kernel:
+            _fit_cells_kernel(t, p, onsets, named, mask, out, **kw)
+        else:
+            _fit_cells_numpy(t, p, onsets, models, mask, out, **kw)
 
     labels = [m[0] for m in models]
     ll_all, b_all, a_all = pruned_grid(
@@ -292,7 +296,7 @@ def _fit_cells_kernel(
     t: FloatArray,
     p: FloatArray,
     onsets: FloatArray,
-    models: list[tuple[RiseShape, float]],
+    models: list[tuple[str, float]],
     mask: BoolArray,
     out: FloatArray,
     **kw: float,
@@ -301,7 +305,7 @@ def _fit_cells_kernel(
         t,
         p,
         onsets,
-        [(sh.value, r) for sh, r in models],
+        models,
         mask,
         out,
         bin_s=kw["bin_s"],

@@ -715,7 +715,7 @@ def compare_reference(now: dict[str, object], ref: dict[str, object], path: str)
             d = 0.0 if x is None and y is None else float("inf")
         else:
             d = float(x) - float(y)
-        col = key.rsplit("|", 1)[1]
+        col = key.split("|", 2)[2]  # "<table>|<row>|<column>"; column names hold "|" (med|e|)
         if abs(d) >= abs(worst.get(col, (0.0, ""))[0]):
             worst[col] = (d, key)
         if not abs(d) <= REFERENCE_TOLERANCE:

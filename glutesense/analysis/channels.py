@@ -146,11 +146,7 @@ def second_pass(
     found = [b for b in detect_in(data, search) if b.duration_s >= cfg.sustained_s]
     bursts = list(channel.bursts)
     for lo, hi in empty:
-        bursts += [
-            b
-            for b in found
-            if lo <= b.alarm_s < hi and not any(_overlap(b, o) for o in bursts)
-        ]
+        bursts += [b for b in found if lo <= b.alarm_s < hi and not any(_overlap(b, o) for o in bursts)]
     for w, pick in late:
         early = [
             b

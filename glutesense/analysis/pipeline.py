@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from glutesense.analysis.blas import one_blas_thread
 from glutesense.analysis.channels import analyze_channel, row_quality, second_pass, with_activity
 from glutesense.analysis.lost import guard_lost
 from glutesense.analysis.metrics import (
@@ -208,17 +209,21 @@ def _reps(
 ) -> tuple[RepResult, ...]:
     """One result per rep window, or the protocol step's own reps; then the step's patches."""
     by_role = {c.role: c for c in channels}
-    reps = tuple(
-        _rep_result(
-            w,
-            by_role[Role.emg(Muscle.GLUTE_MAX, w.side)],
-            by_role[Role.emg(Muscle.HAMSTRING, w.side)],
-            proto,
-            cfg,
-            inputs,
+    reps = (
+        tuple(
+            _rep_result(
+                w,
+                by_role[Role.emg(Muscle.GLUTE_MAX, w.side)],
+                by_role[Role.emg(Muscle.HAMSTRING, w.side)],
+                proto,
+                cfg,
+                inputs,
+            )
+            for w in windows
         )
-        for w in windows
-    ) if measured is None or measured.reps is None else ()
+        if measured is None or measured.reps is None
+        else ()
+    )
     return reps if measured is None else measured.apply(reps)
 
 
@@ -230,8 +235,7 @@ def _rows(channels: tuple[ChannelResult, ...], windows: tuple[RepWindow, ...]) -
         assert side is not None
         assert muscle is not None
         rows += [
-            BurstRow(side, muscle, _rep_of(side, b.onset_s, windows), b, row_quality(c, b))
-            for b in c.bursts
+            BurstRow(side, muscle, _rep_of(side, b.onset_s, windows), b, row_quality(c, b)) for b in c.bursts
         ]
     return tuple(sorted(rows, key=lambda r: (r.burst.onset_s, r.side.value, r.muscle.value)))
 
@@ -266,7 +270,13 @@ def analyze(
         Unknown protocol or detector, no side with both a glute max and a hamstring
         channel, or a sample rate too low for EMG (messages name the problem).
     """
-    cfg = settings or AnalysisSettings()
+    with one_blas_thread():
+        return _analyze(recording, protocol, detector, settings or AnalysisSettings())
+
+
+def _analyze(
+    recording: Recording, protocol: Protocol | str, detector: str, cfg: AnalysisSettings
+) -> AnalysisResult:
     proto = _protocol(protocol)
     probe = make_detector(detector)  # fail early on an unknown name
     sides = _sides(recording)

@@ -11,7 +11,6 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 
-
 @dataclass(frozen=True)
 class Burst:
     """One detected activation burst.

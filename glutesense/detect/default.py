@@ -301,12 +301,13 @@ class DefaultDetector(ConfiguredDetector[DefaultSettings]):
         self, x: FloatArray, fs: float, span: tuple[int, int, int], k: int, rest_power: float
     ) -> bool:
         """True if most of the burst's excess energy lies within ``spike_ms`` (Hodges & Bui-style check)."""
-        seg = np.clip(np.nan_to_num(x[span[0] * k : span[2] * k]) ** 2 - rest_power, 0.0, None)
+        seg = np.maximum(np.nan_to_num(x[span[0] * k : span[2] * k]) ** 2 - rest_power, 0.0)
         total = float(seg.sum())
         w = max(1, round(self.settings.spike_ms * fs / 1000.0))
         if total <= 0 or w >= seg.size:
             return total <= 0
-        top = float(np.max(np.convolve(seg, np.ones(w), mode="valid")))
+        csum = np.concatenate(([0.0], np.cumsum(seg)))
+        top = float(np.max(csum[w:] - csum[:-w]))  # the largest sum over w samples
         return top > self.settings.spike_fraction * total
 
     def _onset(

@@ -41,7 +41,8 @@ import numpy as np
 
 from glutesense.detect import risefit_kernel
 from glutesense.detect.gamma_glm import gamma_fit
-from glutesense.model.arrays import FloatArray
+from glutesense.detect.risegrid import pruned_grid
+from glutesense.model.arrays import BoolArray, FloatArray
 
 
 class RiseShape(StrEnum):
@@ -258,18 +259,26 @@ def fit_rise(
     p = np.maximum(power[ok], 1e-12 * base_power)
     onsets = np.arange(onset_range_s[0], onset_range_s[1] + 0.5 * onset_step_s, onset_step_s)
     models = [(sh, float(r)) for sh in shapes for r in ((0.0,) if sh is RiseShape.STEP else rise_grid_s)]
-    fit = _fit_grid_kernel if use_kernel() else _fit_grid_numpy
-    ll_all, b_all, a_all = fit(
-        t,
-        p,
-        onsets,
-        models,
-        bin_s=bin_s,
-        base=base_power,
-        nu=nu,
-        prior_nu=prior_nu,
-        n_iter=n_iter,
-        outlier_ratio=_wh_quantile(nu, outlier_z),
+    kw = {
+        "bin_s": bin_s,
+        "base": base_power,
+        "nu": nu,
+        "prior_nu": prior_nu,
+        "n_iter": float(n_iter),
+        "outlier_ratio": _wh_quantile(nu, outlier_z),
+    }
+    kernel = use_kernel()
+    named = [(sh.value, r) for sh, r in models]  # the kernel's models, named once per fit
+
+    def evaluate(mask: BoolArray, out: FloatArray) -> None:
+        if kernel:
+            _fit_cells_kernel(t, p, onsets, named, mask, out, **kw)
+        else:
+            _fit_cells_numpy(t, p, onsets, models, mask, out, **kw)
+
+    labels = [m[0] for m in models]
+    ll_all, b_all, a_all = pruned_grid(
+        evaluate, labels, [lab is RiseShape.STEP for lab in labels], onsets.size
     )
     return _summary(onsets, models, tuple(shapes), ll_all, b_all, a_all)
 
@@ -283,14 +292,22 @@ _FORCE_NUMPY = [False]
 """Set ``_FORCE_NUMPY[0] = True`` to run the NumPy path with numba installed (tests compare the two)."""
 
 
-def _fit_grid_kernel(
-    t: FloatArray, p: FloatArray, onsets: FloatArray, models: list[tuple[RiseShape, float]], **kw: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    return risefit_kernel.fit_models(
+def _fit_cells_kernel(
+    t: FloatArray,
+    p: FloatArray,
+    onsets: FloatArray,
+    models: list[tuple[str, float]],
+    mask: BoolArray,
+    out: FloatArray,
+    **kw: float,
+) -> None:
+    risefit_kernel.fit_cells(
         t,
         p,
         onsets,
-        [(sh.value, r) for sh, r in models],
+        models,
+        mask,
+        out,
         bin_s=kw["bin_s"],
         base=kw["base"],
         nu=kw["nu"],
@@ -302,30 +319,36 @@ def _fit_grid_kernel(
     )
 
 
-def _fit_grid_numpy(
-    t: FloatArray, p: FloatArray, onsets: FloatArray, models: list[tuple[RiseShape, float]], **kw: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Log-likelihood, ``b`` and ``A`` of every (model, onset), each shape (n_models, n_onsets)."""
+def _fit_cells_numpy(
+    t: FloatArray,
+    p: FloatArray,
+    onsets: FloatArray,
+    models: list[tuple[RiseShape, float]],
+    mask: BoolArray,
+    out: FloatArray,
+    **kw: float,
+) -> None:
+    """Log-likelihood, ``b`` and ``A`` of the (model, onset) cells in ``mask`` into ``out[0..2]``."""
     bin_s = kw["bin_s"]
-    out = []
-    for shape, rise in models:
+    for m, (shape, rise) in enumerate(models):
+        sel = mask[m]
+        if not sel.any():
+            continue
+        t0 = onsets[sel][:, None]
         if shape is RiseShape.STEP:
-            g = np.clip((t[None, :] + 0.5 * bin_s - onsets[:, None]) / bin_s, 0.0, 1.0)
+            g = np.clip((t[None, :] + 0.5 * bin_s - t0) / bin_s, 0.0, 1.0)
         else:
-            g = rise_amplitude(shape, (t[None, :] - onsets[:, None]) / float(rise))
-        out.append(
-            gamma_fit(
-                p,
-                g * g,
-                kw["base"],
-                nu=kw["nu"],
-                prior_nu=kw["prior_nu"],
-                n_iter=int(kw["n_iter"]),
-                outlier_ratio=kw["outlier_ratio"],
-            )
+            g = rise_amplitude(shape, (t[None, :] - t0) / float(rise))
+        ll, b, a = gamma_fit(
+            p,
+            g * g,
+            kw["base"],
+            nu=kw["nu"],
+            prior_nu=kw["prior_nu"],
+            n_iter=int(kw["n_iter"]),
+            outlier_ratio=kw["outlier_ratio"],
         )
-    ll, b, a = (np.vstack([o[i] for o in out]) for i in range(3))
-    return ll, b, a
+        out[0, m, sel], out[1, m, sel], out[2, m, sel] = ll, b, a
 
 
 def _summary(
@@ -337,7 +360,8 @@ def _summary(
     a_all: FloatArray,
 ) -> RiseFit:
     """Posterior summary of the fitted grid (rise time marginalised per shape, then shapes averaged)."""
-    best_m, best_k = np.unravel_index(int(np.argmax(ll_all)), ll_all.shape)
+    fitted = np.where(np.isfinite(b_all), ll_all, -np.inf)
+    best_m, best_k = np.unravel_index(int(np.argmax(fitted)), ll_all.shape)
     labels = [m[0] for m in models]
     shape_ll = np.vstack(
         [_mean_exp(ll_all[[i for i, lab in enumerate(labels) if lab is sh]]) for sh in shapes]

@@ -67,56 +67,104 @@ def _shape_sq(code: int, u: float, exp_rate: float, logistic_k: float) -> float:
     return g * g
 
 
+def _u(t: float, t0: float, code: int, rise: float, bin_s: float) -> float:
+    """Time since onset over rise time (a step rises over one bin centred on ``t0``)."""
+    return (t + 0.5 * bin_s - t0) / bin_s if code == 0 else (t - t0) / rise
+
+
+def _advance(t: FloatArray, j: int, t0: float, code: int, rise: float, bin_s: float, top: bool) -> int:
+    """First bin from ``j`` on with ``u > 0`` (``top`` False) or ``u >= 1`` (``top`` True).
+
+    Bins are time-ordered and onsets are visited in increasing order, so each model's two boundaries
+    only move forward.
+    """
+    while j < t.size:
+        u = _u(t[j], t0, code, rise, bin_s)
+        if (u >= 1.0) if top else (u > 0.0):
+            break
+        j += 1
+    return j
+
+
 def _fill_shape(
-    s: FloatArray, t: FloatArray, t0: float, code: int, rise: float, bin_s: float, consts: FloatArray
+    s: FloatArray,
+    t: FloatArray,
+    j0: int,
+    j1: int,
+    t0: float,
+    code: int,
+    rise: float,
+    bin_s: float,
+    consts: FloatArray,
 ) -> float:
-    """Rise shape ``g^2`` of one model at every bin into ``s``; returns its sum."""
+    """Rise shape ``g^2`` of one model at the rising bins ``j0 <= j < j1`` into ``s``; returns its sum."""
     total = 0.0
-    for j in range(t.size):
-        u = (t[j] + 0.5 * bin_s - t0) / bin_s if code == 0 else (t[j] - t0) / rise
-        if u <= 0.0:
-            v = 0.0
-        elif u >= 1.0:
-            v = 1.0
-        elif code == 0:
-            v = u * u
-        else:
-            v = _shape_sq(code, u, consts[0], consts[1])
+    for j in range(j0, j1):
+        u = _u(t[j], t0, code, rise, bin_s)
+        v = u * u if code == 0 else _shape_sq(code, u, consts[0], consts[1])
         s[j] = v
         total += v
     return total
 
 
+def _capped(p: FloatArray, lo: int, hi: int, c: float, total: float, peak: float) -> float:
+    """``sum(min(p[lo:hi], c))``: the stored ``total`` when no bin reaches the cap ``c``."""
+    if peak <= c:
+        return total
+    q = 0.0
+    for j in range(lo, hi):
+        q += min(p[j], c)
+    return q
+
+
+def _ratio_sum(p: FloatArray, lo: int, hi: int, lam: float, ratio: float, total: float, peak: float) -> float:
+    """Winsorised ``sum(p[lo:hi] / lam)`` (``r > ratio`` grows as ``ratio (1 + log(r / ratio))``)."""
+    if peak <= ratio * lam:
+        return total / lam
+    q = 0.0
+    for j in range(lo, hi):
+        r = p[j] / lam
+        if r > ratio:
+            r = ratio * (1.0 + math.log(max(r, 1e-300) / ratio))
+        q += r
+    return q
+
+
 def _irls(
-    p: FloatArray, s: FloatArray, b: float, a: float, base: float, cfg: FloatArray
+    p: FloatArray,
+    s: FloatArray,
+    j0: int,
+    j1: int,
+    b: float,
+    a: float,
+    base: float,
+    cfg: FloatArray,
+    sums: FloatArray,
 ) -> tuple[float, float]:
-    """IRLS iterations of one model (``gamma_glm.gamma_fit``); ``cfg`` = nu, prior_nu, n_iter, ratio."""
+    """IRLS of one model (``gamma_glm.gamma_fit``); rest ``[0, j0)`` and plateau ``[j1, n)`` from sums.
+
+    ``cfg`` = nu, prior_nu, n_iter, ratio; ``sums`` = the prefix sums and maxima (:func:`_sums`).
+    """
     nu, prior_nu, n_iter, ratio = cfg[0], cfg[1], int(cfg[2]), cfg[3]
+    n = p.size
+    n_b, n_p = j0, n - j1
     for _ in range(n_iter):
         w_b = 1.0 / (b * b)
         w_p = 1.0 / ((b + a) * (b + a))
-        c_b, c_p = ratio * b, ratio * (b + a)
-        n_b = n_p = 0
-        q_b = q_p = 0.0
+        q_b = _capped(p, 0, j0, ratio * b, sums[0, j0], sums[1, j0])
+        q_p = _capped(p, j1, n, ratio * (b + a), sums[2, j1], sums[3, j1])
         sw = sws = swss = swp = swsp = 0.0
-        for j in range(p.size):
+        for j in range(j0, j1):
             sj = s[j]
-            if sj == 0.0:
-                n_b += 1
-                q_b += min(p[j], c_b)
-            elif sj == 1.0:
-                n_p += 1
-                q_p += min(p[j], c_p)
-            else:
-                lam = b + a * sj
-                w = 1.0 / (lam * lam)
-                pw = min(p[j], ratio * lam)
-                ws = w * sj
-                sw += w
-                sws += ws
-                swss += ws * sj
-                swp += w * pw
-                swsp += ws * pw
+            lam = b + a * sj
+            w = 1.0 / (lam * lam)
+            pw = min(p[j], ratio * lam)
+            ws = w * sj
+            sw += w
+            sws += ws
+            swss += ws * sj
+            swp += w * pw
+            swsp += ws * pw
         sw += n_b * w_b + n_p * w_p
         sws += n_p * w_p
         swss += n_p * w_p
@@ -138,69 +186,99 @@ def _irls(
     return b, a
 
 
-def _loglik(p: FloatArray, s: FloatArray, b: float, a: float, base: float, cfg: FloatArray) -> float:
+def _loglik(
+    p: FloatArray,
+    s: FloatArray,
+    j0: int,
+    j1: int,
+    b: float,
+    a: float,
+    base: float,
+    cfg: FloatArray,
+    sums: FloatArray,
+) -> float:
     """Winsorised Gamma log-likelihood of one fitted model (``gamma_glm.gamma_fit``)."""
     nu, prior_nu, ratio = cfg[0], cfg[1], cfg[3]
-    total = 0.0
-    n_b = n_p = 0
-    for j in range(p.size):
-        sj = s[j]
-        lam = b + a * sj
+    n = p.size
+    total = j0 * math.log(b) + _ratio_sum(p, 0, j0, b, ratio, sums[0, j0], sums[1, j0])
+    total += (n - j1) * math.log(b + a) + _ratio_sum(p, j1, n, b + a, ratio, sums[2, j1], sums[3, j1])
+    for j in range(j0, j1):
+        lam = b + a * s[j]
         r = p[j] / lam
         if r > ratio:
             r = ratio * (1.0 + math.log(max(r, 1e-300) / ratio))
-        if sj == 0.0:
-            n_b += 1
-        elif sj == 1.0:
-            n_p += 1
-        else:
-            total += math.log(lam)
-        total += r
-    total += n_b * math.log(b) + n_p * math.log(b + a)
+        total += math.log(lam) + r
     return -0.5 * nu * total - 0.5 * prior_nu * (math.log(b) + base / b)
 
 
-def _fit_models(
+def _sums(p: FloatArray) -> FloatArray:
+    """Rows: ``sum(p[:k])``, ``max(p[:k])``, ``sum(p[k:])``, ``max(p[k:])`` for ``k = 0..n``."""
+    n = p.size
+    out = np.zeros((4, n + 1))
+    out[1, 0] = -np.inf
+    out[3, n] = -np.inf
+    for j in range(n):
+        out[0, j + 1] = out[0, j] + p[j]
+        out[1, j + 1] = max(out[1, j], p[j])
+        k = n - 1 - j
+        out[2, k] = out[2, k + 1] + p[k]
+        out[3, k] = max(out[3, k + 1], p[k])
+    return out
+
+
+def _fit_cells(
     t: FloatArray,
     p: FloatArray,
     onsets: FloatArray,
     codes: npt.NDArray[np.int64],
     rises: FloatArray,
+    mask: npt.NDArray[np.bool_],
     bin_s: float,
     base: float,
     cfg: FloatArray,
     consts: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Log-likelihood, ``b`` and ``A`` of every (model, onset), each shape (n_models, n_onsets)."""
-    n_m, n_o = codes.size, onsets.size
-    ll = np.empty((n_m, n_o))
-    bb = np.empty((n_m, n_o))
-    aa = np.empty((n_m, n_o))
+    out: FloatArray,
+) -> None:
+    """Fit the (model, onset) cells set in ``mask``: log-likelihood, ``b``, ``A`` into ``out[0..2]``."""
     s = np.empty(t.size)
+    sums = _sums(p)
     a_top = max(p.mean() - base, 1e-6 * base)
-    for m in range(n_m):
-        for i in range(n_o):
-            total = _fill_shape(s, t, onsets[i], codes[m], rises[m], bin_s, consts)
-            b, a = _irls(p, s, base, a_top / max(total / t.size, 1e-9), base, cfg)
-            ll[m, i] = _loglik(p, s, b, a, base, cfg)
-            bb[m, i] = b
-            aa[m, i] = a
-    return ll, bb, aa
+    for m in range(codes.size):
+        code, rise = codes[m], rises[m]
+        j0 = j1 = 0
+        for i in range(onsets.size):
+            if not mask[m, i]:
+                continue
+            t0 = onsets[i]
+            j0 = _advance(t, j0, t0, code, rise, bin_s, False)
+            j1 = _advance(t, max(j1, j0), t0, code, rise, bin_s, True)
+            total = _fill_shape(s, t, j0, j1, t0, code, rise, bin_s, consts) + (t.size - j1)
+            b, a = _irls(p, s, j0, j1, base, a_top / max(total / t.size, 1e-9), base, cfg, sums)
+            out[0, m, i] = _loglik(p, s, j0, j1, b, a, base, cfg, sums)
+            out[1, m, i] = b
+            out[2, m, i] = a
 
 
 if _jit is not None:
     _shape_sq = _jit(_shape_sq)
+    _u = _jit(_u)
+    _advance = _jit(_advance)
     _fill_shape = _jit(_fill_shape)
+    _capped = _jit(_capped)
+    _ratio_sum = _jit(_ratio_sum)
     _irls = _jit(_irls)
     _loglik = _jit(_loglik)
-    _fit_models = _jit(_fit_models)
+    _sums = _jit(_sums)
+    _fit_cells = _jit(_fit_cells)
 
 
-def fit_models(
+def fit_cells(
     t: FloatArray,
     p: FloatArray,
     onsets: FloatArray,
     models: list[tuple[str, float]],
+    mask: npt.NDArray[np.bool_],
+    out: FloatArray,
     *,
     bin_s: float,
     base: float,
@@ -210,20 +288,24 @@ def fit_models(
     outlier_ratio: float,
     exp_rate: float,
     logistic_k: float,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Fit every ``(shape name, rise time)`` model at every onset (compiled when numba is present)."""
+) -> None:
+    """Fit the ``(shape name, rise time)`` models at the onsets where ``mask`` (n_models, n_onsets) is
+    set; log-likelihood, ``b`` and ``A`` go into ``out[0]``, ``out[1]``, ``out[2]`` (compiled when numba
+    is present)."""
     codes = np.array([SHAPE_CODE[name] for name, _ in models], dtype=np.int64)
     rises = np.array([r for _, r in models], dtype=np.float64)
     cfg = np.array([nu, prior_nu, float(n_iter), outlier_ratio])
     consts = np.array([exp_rate, logistic_k])
-    return _fit_models(
+    _fit_cells(
         np.ascontiguousarray(t, dtype=np.float64),
         np.ascontiguousarray(p, dtype=np.float64),
         np.ascontiguousarray(onsets, dtype=np.float64),
         codes,
         rises,
+        np.ascontiguousarray(mask, dtype=np.bool_),
         float(bin_s),
         float(base),
         cfg,
         consts,
+        out,
     )

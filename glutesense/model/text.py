@@ -11,10 +11,13 @@ and means the same on a terminal, in HTML text and in an HTML attribute.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Unicode categories that never show as themselves: control, format, surrogate, line/paragraph separator
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_CANDIDATE = re.compile(r"[^\x20-\x7e]")
+"""Everything but printable ASCII (which is never hidden): the only characters worth a look."""
 
 
 def is_hidden(ch: str) -> bool:
@@ -39,4 +42,10 @@ def visible(text: str, *, keep: str = "") -> str:
     """
     if text.isprintable():  # the common case: nothing to do (a space is printable, \n is not)
         return text
-    return "".join(_escape(ch) if ch not in keep and is_hidden(ch) else ch for ch in text)
+
+    def fix(m: re.Match[str]) -> str:
+        ch = m.group()
+        return _escape(ch) if ch not in keep and is_hidden(ch) else ch
+
+    # a page of base64 figures is megabytes of ASCII: only its line breaks are looked at, in C
+    return _CANDIDATE.sub(fix, text)

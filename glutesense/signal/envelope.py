@@ -20,19 +20,33 @@ from glutesense.signal.units import index_at, n_samples, time_at
 
 
 def moving_mean(x: FloatArray, window_n: int) -> FloatArray:
-    """Centred moving mean over ``window_n`` samples, ignoring NaN; shape as ``x``."""
+    """Centred moving mean over ``window_n`` samples, ignoring NaN; shape as ``x``.
+
+    Sample ``i`` averages ``x[max(i - h, 0) : min(i - h + window_n, n)]`` with ``h = window_n // 2``:
+    differences of cumulative sums, whose window ends are shifted slices (no index arrays).
+    """
     ok = np.isfinite(x)
-    v = np.where(ok, x, 0.0)
-    c = np.concatenate(([0.0], np.cumsum(v)))
+    c = np.concatenate(([0.0], np.cumsum(np.where(ok, x, 0.0))))
     k = np.concatenate(([0], np.cumsum(ok)))
     n = x.size
+    window_n = max(int(window_n), 1)
     half = window_n // 2
-    lo = np.clip(np.arange(n) - half, 0, n)
-    hi = np.clip(np.arange(n) - half + window_n, 0, n)
-    cnt = k[hi] - k[lo]
+    cnt = _window_ends(k, n, half, window_n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = (c[hi] - c[lo]) / cnt
+        out = _window_ends(c, n, half, window_n) / cnt
     return np.where(cnt > 0, out, np.nan)
+
+
+def _window_ends(c: np.ndarray, n: int, half: int, window_n: int) -> np.ndarray:
+    """``c[hi] - c[lo]`` with ``lo = clip(i - half, 0, n)``, ``hi = clip(i - half + window_n, 0, n)``."""
+    first_hi = min(window_n - half, n)  # hi of sample 0 (>= 1)
+    hi = c[first_hi:]
+    if hi.size < n:
+        hi = np.concatenate((hi, np.full(n - hi.size, c[n])))
+    lo = c[: max(n - half, 0)]
+    if lo.size < n:
+        lo = np.concatenate((np.full(n - lo.size, c[0]), lo))
+    return np.asarray(hi[:n] - lo[:n])
 
 
 def rms_envelope(x_uv: FloatArray, fs_hz: float, *, window_s: float) -> FloatArray:

@@ -37,6 +37,7 @@ def test_visible_escapes_each_hidden_character() -> None:
     assert visible("bad\udcff") == "bad\\udcff"  # an undecodable byte of a file name
     assert visible("Müller 李 µV, 7 s") == "Müller 李 µV, 7 s"
     assert visible("a\nb") == "a\\x0ab" and visible("a\nb", keep="\n") == "a\nb"
+    assert visible("é\n\u2028\x85\x7f\t", keep="\n") == "é\n\\u2028\\x85\\x7f\\x09"  # Zl, NEL, DEL, tab
     assert not _raw(visible(HOSTILE)) and not _raw(safe(HOSTILE)) and not _raw(visible_page(HOSTILE))
 
 

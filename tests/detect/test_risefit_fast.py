@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from support.signals import REST_S
 
-from glutesense.detect import DetectionInput, risefit, risefit_kernel
+from glutesense.detect import DetectionInput, risefit, risefit_kernel, risegrid
 from glutesense.detect.default import RISE_LADDER_S, DefaultDetector, DefaultSettings
 from glutesense.detect.risefit import RISE_SHAPES, RiseShape, fit_rise
 from glutesense.model.roles import Role
@@ -28,8 +28,18 @@ def _bins(seed: int, shape_pow: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fit(t: np.ndarray, p: np.ndarray, shapes: tuple[RiseShape, ...]) -> risefit.RiseFit:
-    fit = fit_rise(t, p, nu=10.0, base_power=1.0, prior_nu=400.0, onset_range_s=(0.2, 0.7),
-                   onset_step_s=0.002, rise_grid_s=RISE_LADDER_S[:11], bin_s=0.005, shapes=shapes)
+    fit = fit_rise(
+        t,
+        p,
+        nu=10.0,
+        base_power=1.0,
+        prior_nu=400.0,
+        onset_range_s=(0.2, 0.7),
+        onset_step_s=0.002,
+        rise_grid_s=RISE_LADDER_S[:11],
+        bin_s=0.005,
+        shapes=shapes,
+    )
     assert fit is not None
     return fit
 
@@ -60,14 +70,23 @@ def test_sensitive_pass_fits_only_in_its_windows_with_the_same_answers() -> None
     data = DetectionInput(condition_emg(x, fs).signal_uv, fs, t0, REST_S)
     det = DefaultDetector()
     cfg = det.settings
-    sensitive = DefaultDetector(replace(
-        cfg, detect_window_ms=cfg.sensitive_window_ms, detect_bin_ms=cfg.sensitive_bin_ms,
-        detect_min_samples=0,
-        h_sd=cfg.sensitive_h_sd, h_off_sd=cfg.sensitive_h_off_sd, min_on_ms=cfg.sensitive_min_on_ms))
+    sensitive = DefaultDetector(
+        replace(
+            cfg,
+            detect_window_ms=cfg.sensitive_window_ms,
+            detect_bin_ms=cfg.sensitive_bin_ms,
+            detect_min_samples=0,
+            h_sd=cfg.sensitive_h_sd,
+            h_off_sd=cfg.sensitive_h_off_sd,
+            min_on_ms=cfg.sensitive_min_on_ms,
+        )
+    )
     everything = sensitive.detect(data)
     assert len(everything) >= 4
-    windows = [(everything[1].alarm_s - 0.1, everything[1].alarm_s + 0.1),
-               (everything[3].alarm_s - 0.1, everything[3].alarm_s + 0.1)]
+    windows = [
+        (everything[1].alarm_s - 0.1, everything[1].alarm_s + 0.1),
+        (everything[3].alarm_s - 0.1, everything[3].alarm_s + 0.1),
+    ]
     assert det.detect_in(data, windows) == (everything[1], everything[3])
 
 
@@ -81,3 +100,36 @@ def test_shape_pooling_still_sees_every_burst() -> None:
     one = (everything[0].alarm_s - 0.05, everything[0].alarm_s + 0.05)
     assert len(everything) >= 2
     assert det._detect(data, [one]) == everything  # every burst fitted and kept (detect_in filters later)
+
+
+@pytest.mark.parametrize(
+    ("seed", "shape_pow", "gain", "most"), [(1, 2.0, 8.0, 0.5), (4, 1.0, 2.0, 1.0), (5, 0.5, 0.6, 1.0)]
+)
+def test_coarse_to_fine_grid_equals_the_whole_grid(
+    monkeypatch: pytest.MonkeyPatch, seed: int, shape_pow: float, gain: float, most: float
+) -> None:
+    # the pruned grid fits only the cells near the best, yet the posterior is the whole grid's
+    t, p = _bins(seed, shape_pow)
+    p = 1.0 + (p - 1.0) * gain / 8.0  # plateau 9x rest down to 1.6x: narrow to broad posteriors
+    fitted: list[int] = []
+    kernel = risefit._fit_cells_kernel if risefit.use_kernel() else risefit._fit_cells_numpy
+
+    def counting(*args: object, **kw: float) -> None:
+        fitted.append(int(np.count_nonzero(args[4])))
+        kernel(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(risefit, "_fit_cells_kernel", counting)
+    monkeypatch.setattr(risefit, "_fit_cells_numpy", counting)
+    pruned = _fit(t, p, RISE_SHAPES)
+    n_pruned = sum(fitted)
+    monkeypatch.setattr(risegrid, "PRUNE_NATS", np.inf)
+    fitted.clear()
+    whole = _fit(t, p, RISE_SHAPES)
+    n_cells = whole.onsets_s.size * (1 + 5 * 11)
+    assert sum(fitted) == n_cells  # without pruning every cell is fitted once
+    assert n_pruned <= most * n_cells  # a clear rise prunes most of the grid, a faint one little
+    assert pruned.onset_s == pytest.approx(whole.onset_s, abs=1e-9)
+    assert pruned.onset_sd_s == pytest.approx(whole.onset_sd_s, abs=1e-9)
+    assert (pruned.shape, pruned.rise_s, pruned.map_onset_s) == (whole.shape, whole.rise_s, whole.map_onset_s)
+    ev_p, ev_w = pruned.shape_evidence(), whole.shape_evidence()
+    np.testing.assert_allclose(np.exp(ev_p - ev_p.max()), np.exp(ev_w - ev_w.max()), atol=1e-9)

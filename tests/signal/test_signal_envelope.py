@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from glutesense.model.records import Event
 from glutesense.model.roles import Role
-from glutesense.signal.envelope import find_baseline, rms_envelope
+from glutesense.signal.envelope import find_baseline, moving_mean, rms_envelope
 from glutesense.signal.movement import find_lifts, movement_onset, tilt_from_acc
 from glutesense.virtual.synth import SynthSpec, make_recording
 
@@ -44,3 +45,22 @@ def test_lifts_and_movement_onset_from_the_accelerometer() -> None:
         m = movement_onset(tilt, after_s=rep.cue_s, before_s=rep.cue_s + 2.0)
         assert m is not None
         assert abs(m - rep.movement_onset_s) < 0.15
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100, 1001])
+@pytest.mark.parametrize("window_n", [1, 2, 5, 10, 99, 2000])
+def test_moving_mean_is_the_windowed_nanmean(n: int, window_n: int) -> None:
+    # sample i averages the finite samples of x[i - w//2 : i - w//2 + w] (clipped at both ends)
+    rng = np.random.default_rng(n * 7919 + window_n)
+    x = rng.standard_normal(n) * 10.0 + 3.0
+    x[rng.random(n) < 0.25] = np.nan
+    half = window_n // 2
+    want = np.array(
+        [
+            np.nan
+            if not np.isfinite(w := x[max(i - half, 0) : max(i - half + window_n, 0)]).any()
+            else np.nanmean(w)
+            for i in range(n)
+        ]
+    )
+    np.testing.assert_allclose(moving_mean(x, window_n), want, rtol=1e-9, atol=1e-9)
